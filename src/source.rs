@@ -1,0 +1,125 @@
+//! A file's text, held once, and the one place that maps byte offsets to line/column.
+//! Depends only on `span`.
+
+use std::sync::Arc;
+
+use crate::span::Span;
+
+/// A 1-based line and column; the column counts Unicode scalar values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct LineCol {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// One scanned file's text and its line index.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Path relative to the scan root, with `/` separators.
+    pub path: Arc<str>,
+    pub text: Arc<str>,
+    line_starts: Vec<u32>,
+}
+
+impl SourceFile {
+    pub fn new(path: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Self {
+        let text: Arc<str> = text.into();
+        let mut line_starts = vec![0u32];
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+        );
+        Self { path: path.into(), text, line_starts }
+    }
+
+    /// Line and column of a byte offset. An offset inside a multi-byte character or
+    /// past the end is clamped to the nearest valid position before it.
+    pub fn line_col(&self, offset: u32) -> LineCol {
+        let offset = (offset as usize).min(self.text.len());
+        let line_idx = match self.line_starts.binary_search(&(offset as u32)) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = self.line_starts[line_idx] as usize;
+        let mut end = offset;
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let column = self.text[start..end].chars().count() + 1;
+        LineCol { line: line_idx as u32 + 1, column: column as u32 }
+    }
+
+    /// Number of lines (a trailing newline does not start a new line).
+    pub fn line_count(&self) -> u32 {
+        let n = self.line_starts.len() as u32;
+        if self.text.ends_with('\n') { n - 1 } else { n }.max(1)
+    }
+
+    /// The text of 1-based `line`, without its line ending (`\n` or `\r\n`).
+    pub fn line_text(&self, line: u32) -> &str {
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1) as usize) else {
+            return "";
+        };
+        let end = self.line_starts.get(line as usize).map_or(self.text.len(), |&e| e as usize);
+        self.text[start as usize..end].trim_end_matches('\n').trim_end_matches('\r')
+    }
+
+    /// Byte span of 1-based `line`, without its line ending.
+    pub fn line_span(&self, line: u32) -> Span {
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1) as usize) else {
+            return Span::at(self.text.len());
+        };
+        let len = self.line_text(line).len();
+        Span::new(start as usize, start as usize + len)
+    }
+
+    /// The text a span covers (empty if the span does not fall on character boundaries).
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.range()).unwrap_or("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_table() {
+        // (text, offset, line, column)
+        let cases: &[(&str, u32, u32, u32)] = &[
+            ("abc", 0, 1, 1),
+            ("abc", 2, 1, 3),
+            ("abc", 3, 1, 4),
+            ("a\nb", 2, 2, 1),
+            ("a\r\nb", 3, 2, 1),
+            ("a\r\nb", 1, 1, 2),
+            // non-ASCII: é is 2 bytes, 🦀 is 4 bytes, each one column
+            ("é=x", 2, 1, 2),
+            ("é=x", 3, 1, 3),
+            ("🦀 k\r\nKEY=v", 9, 2, 1),
+            ("x🦀y", 5, 1, 3),
+            // inside a multi-byte char: clamped back
+            ("x🦀y", 2, 1, 2),
+            // past the end: clamped
+            ("ab", 99, 1, 3),
+        ];
+        for &(text, offset, line, column) in cases {
+            let src = SourceFile::new("f", text);
+            assert_eq!(src.line_col(offset), LineCol { line, column }, "{text:?} @ {offset}");
+        }
+    }
+
+    #[test]
+    fn line_text_strips_endings() {
+        let src = SourceFile::new("f", "one\r\ntwo\nthree");
+        assert_eq!(src.line_text(1), "one");
+        assert_eq!(src.line_text(2), "two");
+        assert_eq!(src.line_text(3), "three");
+        assert_eq!(src.line_text(4), "");
+        assert_eq!(src.line_count(), 3);
+        assert_eq!(src.line_span(2), Span::new(5, 8));
+        assert_eq!(SourceFile::new("f", "a\n").line_count(), 1);
+    }
+}
