@@ -1,0 +1,98 @@
+//! Command-line arguments (clap derive): raw arguments only, no behaviour.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::report::Format;
+
+/// envlint: an environment-aware infrastructure policy checker and IaC linter.
+#[derive(Debug, Parser)]
+#[command(name = "envlint", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files and report findings (exit 0 clean, 1 findings at or above --fail-on, 2 errors).
+    Scan(ScanArgs),
+    /// Show every file's kind and environment, and why.
+    Envs(EnvsArgs),
+    /// List every rule.
+    Rules(RulesArgs),
+    /// Show one rule's documentation.
+    Explain {
+        /// The rule ID, e.g. `dotenv-duplicate-key`.
+        id: String,
+    },
+}
+
+/// Options shared by commands that walk files.
+#[derive(Debug, Args)]
+pub struct WalkArgs {
+    /// Files or directories (default: the current directory). Files are taken as given,
+    /// even if ignored; directories are walked honouring .gitignore and .envlintignore.
+    pub paths: Vec<PathBuf>,
+    /// Config file (default: the nearest envlint.toml or .envlint.toml upward, up to the repository root).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Force the environment of paths matching GLOB (relative to the scan root); repeatable.
+    #[arg(long = "env", value_name = "GLOB=ENV")]
+    pub env: Vec<String>,
+    /// Worker threads (default: the number of CPUs).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub walk: WalkArgs,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Write the report to FILE (the human summary still goes to stderr).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Only run these rules (comma list; globs such as `prod-*`); replaces the config's select.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub select: Vec<String>,
+    /// Do not run these rules (comma list; globs allowed); added to the config's ignore.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub ignore: Vec<String>,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvsArgs {
+    #[command(flatten)]
+    pub walk: WalkArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub format: ListFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Note,
+    Never,
+}

@@ -1,0 +1,260 @@
+//! The scan pipeline: discover → read, parse and infer the environment per file
+//! (parallel) → module-level environment pass → per-file rules (parallel) → sort.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::config::Settings;
+use crate::discover::{self, Candidate, FileKind};
+use crate::env::{EnvQuery, EnvRules, EnvSource, FileEnv};
+use crate::finding::{Finding, Severity};
+use crate::model::Document;
+use crate::parse::{self, ParseError};
+use crate::rule::{Emitter, FileCx, Rule};
+use crate::source::SourceFile;
+use crate::span::Span;
+
+/// What a scan needs besides the settings.
+pub struct ScanInput<'a> {
+    /// Paths as given on the command line (absolute or relative to the cwd).
+    pub paths: &'a [PathBuf],
+    /// Displayed paths are relative to this.
+    pub root: &'a Path,
+    /// The repository root if any (file names and path segments come from paths relative to it).
+    pub repo_root: Option<&'a Path>,
+    pub threads: usize,
+    /// `--env GLOB=ENV`, compiled.
+    pub env_flags: &'a [(String, globset::GlobMatcher, crate::env::Env)],
+    /// Run the rules (false for `envlint envs`).
+    pub run_rules: bool,
+}
+
+/// One scanned file, after phase 1.
+pub struct ScannedFile {
+    pub source: Arc<SourceFile>,
+    pub kind: FileKind,
+    pub env: FileEnv,
+    pub doc: Option<Document>,
+    pub parse_error: Option<ParseError>,
+    /// Path relative to the config directory, for overrides.
+    config_rel: String,
+    /// A `.tf` file's own `variable "environment"` default, for the module pass.
+    tf_variable_env: Option<FileEnv>,
+}
+
+/// What a scan produced.
+#[derive(Default)]
+pub struct ScanOutput {
+    /// Sorted by path, position, rule.
+    pub findings: Vec<Finding>,
+    /// Sources of files with findings, for snippets.
+    pub sources: BTreeMap<Arc<str>, Arc<SourceFile>>,
+    /// Every scanned file: path, kind, environment (sorted by path).
+    pub files: Vec<(Arc<str>, FileKind, FileEnv)>,
+    pub skipped_binary: usize,
+    pub skipped_large: usize,
+    /// Non-fatal problems: unreadable files, walk errors.
+    pub warnings: Vec<String>,
+}
+
+impl ScanOutput {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity == severity).count()
+    }
+}
+
+enum Loaded {
+    File(Box<ScannedFile>),
+    Binary,
+    Large,
+    Unreadable(String),
+}
+
+/// Runs a scan.
+pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>]) -> ScanOutput {
+    let discovery = discover::discover(input.paths, input.root, input.threads);
+    let env_rules = EnvRules { flags: input.env_flags, config: &settings.env_globs, table: &settings.envs };
+    let config_dir = canonical(&settings.config_dir);
+    let repo_root = input.repo_root.map(canonical);
+
+    let loaded: Vec<Loaded> =
+        discovery.files.par_iter().map(|c| load(c, settings, &env_rules, &config_dir, repo_root.as_deref())).collect();
+
+    let mut out = ScanOutput { warnings: discovery.warnings, ..ScanOutput::default() };
+    let mut files = Vec::with_capacity(loaded.len());
+    for l in loaded {
+        match l {
+            Loaded::File(f) => files.push(*f),
+            Loaded::Binary => out.skipped_binary += 1,
+            Loaded::Large => out.skipped_large += 1,
+            Loaded::Unreadable(w) => out.warnings.push(w),
+        }
+    }
+    terraform_module_pass(&mut files);
+
+    if input.run_rules {
+        let per_file: Vec<Vec<Finding>> = files.par_iter().map(|f| run_rules(f, settings, rules)).collect();
+        for (file, findings) in files.iter().zip(per_file) {
+            if !findings.is_empty() {
+                out.sources.insert(file.source.path.clone(), file.source.clone());
+            }
+            out.findings.extend(findings);
+        }
+        out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    }
+    out.files = files.into_iter().map(|f| (f.source.path.clone(), f.kind, f.env)).collect();
+    out
+}
+
+fn canonical(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn load(
+    c: &Candidate,
+    settings: &Settings,
+    env_rules: &EnvRules<'_>,
+    config_dir: &Path,
+    repo_root: Option<&Path>,
+) -> Loaded {
+    let unreadable = |e: std::io::Error| Loaded::Unreadable(format!("cannot read {}: {e}", c.rel));
+    match std::fs::metadata(&c.abs) {
+        Ok(m) if m.len() > settings.max_file_size => return Loaded::Large,
+        Ok(_) => {}
+        Err(e) => return unreadable(e),
+    }
+    let bytes = match std::fs::read(&c.abs) {
+        Ok(b) => b,
+        Err(e) => return unreadable(e),
+    };
+    if discover::looks_binary(&bytes) {
+        return Loaded::Binary;
+    }
+    let abs = canonical(&c.abs);
+    let repo_rel = repo_root.map_or_else(|| c.rel.clone(), |r| discover::rel_path(&abs, r));
+    let config_rel = discover::rel_path(&abs, config_dir);
+    let kind = FileKind::classify(&repo_rel);
+
+    let (text, utf8_error) = match String::from_utf8(bytes) {
+        Ok(t) => (t, None),
+        Err(e) => {
+            if !kind.is_structured() {
+                return Loaded::Binary;
+            }
+            let at = e.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            (lossy, Some(ParseError::new(Span::at(at), "invalid UTF-8")))
+        }
+    };
+    let source = Arc::new(SourceFile::new(c.rel.as_str(), text));
+    let (doc, parse_error) = match utf8_error {
+        Some(e) => (None, Some(e)),
+        None => match parse_kind(kind, &c.rel, &source.text) {
+            Some(Ok(d)) => (Some(d), None),
+            Some(Err(e)) => (None, Some(e)),
+            None => (None, None),
+        },
+    };
+    let query = EnvQuery { scan_path: &c.rel, config_path: &config_rel, repo_path: &repo_rel, kind };
+    let mut tf_variable_env = None;
+    let env = env_rules.by_path(&query).unwrap_or_else(|| match &doc {
+        Some(d) if kind == FileKind::Terraform => {
+            tf_variable_env = env_rules.terraform_variable_env(d, &source);
+            FileEnv::unknown()
+        }
+        Some(d) => env_rules.by_content(kind, d, &source),
+        None => FileEnv::unknown(),
+    });
+    // CI files named for one environment still list their jobs.
+    let env = match (&doc, kind) {
+        (Some(d), FileKind::GitlabCi | FileKind::GithubWorkflow) if env.env.is_some() => {
+            let mut jobs = env_rules.by_content(kind, d, &source).jobs;
+            for j in &mut jobs {
+                if j.env.is_none() {
+                    j.env.clone_from(&env.env);
+                    j.reason = format!("the file's environment ({})", env.source);
+                }
+            }
+            FileEnv { jobs, ..env }
+        }
+        _ => env,
+    };
+    Loaded::File(Box::new(ScannedFile { source, kind, env, doc, parse_error, config_rel, tf_variable_env }))
+}
+
+/// Parses a file of a structured kind; `None` for kinds that are not parsed.
+pub fn parse_kind(kind: FileKind, path: &str, text: &str) -> Option<Result<Document, ParseError>> {
+    Some(match kind {
+        FileKind::Tfvars if path.ends_with(".json") => parse::yaml::parse(text),
+        FileKind::Terraform | FileKind::Tfvars | FileKind::Hcl => parse::hcl::parse(text),
+        FileKind::Compose | FileKind::GithubWorkflow | FileKind::GitlabCi => parse::yaml::parse(text),
+        FileKind::Dotenv => parse::dotenv::parse(text),
+        FileKind::Gitignore | FileKind::Other => return None,
+    })
+}
+
+/// A Terraform root module is one directory of `.tf` files. Those with no
+/// environment from their path take it from the tfvars beside them when these
+/// all name one environment, else from a module file's `environment` variable default.
+fn terraform_module_pass(files: &mut [ScannedFile]) {
+    let dir_of = |p: &str| p.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_owned());
+    let mut tfvars: BTreeMap<String, Vec<(String, Option<crate::env::Env>)>> = BTreeMap::new();
+    let mut var_defaults: BTreeMap<String, Vec<(String, FileEnv)>> = BTreeMap::new();
+    for f in files.iter() {
+        let dir = dir_of(&f.source.path);
+        let name = f.source.path.rsplit('/').next().unwrap_or_default().to_owned();
+        if f.kind == FileKind::Tfvars {
+            tfvars.entry(dir).or_default().push((name, f.env.env.clone()));
+        } else if let Some(e) = &f.tf_variable_env {
+            var_defaults.entry(dir).or_default().push((name, e.clone()));
+        }
+    }
+    for f in files.iter_mut().filter(|f| f.kind == FileKind::Terraform && f.env.env.is_none()) {
+        let dir = dir_of(&f.source.path);
+        if let Some(list) = tfvars.get(&dir)
+            && let Some(Some(first)) = list.first().map(|(_, e)| e.clone())
+            && list.iter().all(|(_, e)| e.as_ref() == Some(&first))
+        {
+            let names = list.iter().map(|(n, _)| n.clone()).collect();
+            f.env = FileEnv { env: Some(first), source: EnvSource::SiblingTfvars { files: names }, jobs: Vec::new() };
+            continue;
+        }
+        if let Some(list) = var_defaults.get(&dir)
+            && let Some((file, first)) = list.first()
+            && list.iter().all(|(_, e)| e.env == first.env)
+        {
+            let own = f.source.path.ends_with(&format!("/{file}")) || *f.source.path == **file;
+            f.env = if own {
+                first.clone()
+            } else {
+                FileEnv { env: first.env.clone(), source: EnvSource::ModuleVariable { file: file.clone() }, jobs: Vec::new() }
+            };
+        }
+    }
+}
+
+fn run_rules(file: &ScannedFile, settings: &Settings, rules: &[Box<dyn Rule>]) -> Vec<Finding> {
+    let cx = FileCx {
+        source: &file.source,
+        kind: file.kind,
+        doc: file.doc.as_ref(),
+        parse_error: file.parse_error.as_ref(),
+        env: &file.env,
+        settings,
+    };
+    let mut findings = Vec::new();
+    for rule in rules {
+        let meta = rule.meta();
+        if !settings.rule_enabled_for(&meta.id, &file.config_rel) {
+            continue;
+        }
+        let severity = settings.severity.get(&*meta.id).copied().unwrap_or(meta.severity);
+        let mut emitter = Emitter::new(meta, severity, &cx);
+        rule.check(&cx, &mut emitter);
+        findings.extend(emitter.into_findings());
+    }
+    findings
+}

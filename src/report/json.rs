@@ -1,0 +1,84 @@
+//! `--format json`: the stable, versioned machine contract (DESIGN.md, "Outputs").
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::engine::ScanOutput;
+use crate::finding::Severity;
+use crate::source::LineCol;
+
+/// The contract version; bump on any breaking change.
+pub const VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    version: u32,
+    tool: Tool,
+    findings: Vec<JsonFinding<'a>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'a str,
+    severity: Severity,
+    path: &'a str,
+    env: Option<&'a str>,
+    message: &'a str,
+    help: Option<&'a str>,
+    span: JsonSpan,
+    fingerprint: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonSpan {
+    start: LineCol,
+    end: LineCol,
+    offset: u32,
+    length: u32,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files: usize,
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+}
+
+/// Writes the report as pretty JSON followed by a newline.
+pub fn render(out: &ScanOutput, w: &mut dyn Write) -> io::Result<()> {
+    let report = Report {
+        version: VERSION,
+        tool: Tool { name: "envlint", version: env!("CARGO_PKG_VERSION") },
+        findings: out
+            .findings
+            .iter()
+            .map(|f| JsonFinding {
+                rule: &f.rule,
+                severity: f.severity,
+                path: &f.path,
+                env: f.env.as_deref(),
+                message: &f.message,
+                help: f.help.as_deref(),
+                span: JsonSpan { start: f.start, end: f.end, offset: f.span.start, length: f.span.end - f.span.start },
+                fingerprint: &f.fingerprint,
+            })
+            .collect(),
+        summary: Summary {
+            files: out.files.len(),
+            errors: out.count(Severity::Error),
+            warnings: out.count(Severity::Warning),
+            notes: out.count(Severity::Note),
+        },
+    };
+    serde_json::to_writer_pretty(&mut *w, &report).map_err(io::Error::other)?;
+    writeln!(w)
+}

@@ -1,0 +1,40 @@
+//! Reports: pure functions of the sorted findings (and sources, for snippets),
+//! written to a `&mut dyn Write` they are given.
+
+pub mod human;
+pub mod json;
+
+use crate::engine::ScanOutput;
+use crate::finding::Severity;
+
+/// `--format` of `scan`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+/// The closing one-line summary: counts per severity and files.
+pub fn summary_line(out: &ScanOutput) -> String {
+    let (e, w, n) = (out.count(Severity::Error), out.count(Severity::Warning), out.count(Severity::Note));
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let mut line = if e + w + n == 0 {
+        format!("no findings in {}", plural(out.files.len(), "file"))
+    } else {
+        format!(
+            "{}, {}, {} in {}",
+            plural(e, "error"),
+            plural(w, "warning"),
+            plural(n, "note"),
+            plural(out.files.len(), "file")
+        )
+    };
+    let skipped = out.skipped_binary + out.skipped_large;
+    if skipped > 0 {
+        line.push_str(&format!(
+            " ({skipped} skipped: {} binary, {} over the size limit)",
+            out.skipped_binary, out.skipped_large
+        ));
+    }
+    line
+}

@@ -1,0 +1,99 @@
+//! The rule interface: metadata, the per-file context a rule reads, and the
+//! emitter it reports through. Rules are pure: no I/O, no printing, no panics.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::discover::FileKind;
+use crate::env::FileEnv;
+use crate::finding::{Finding, Severity, fingerprint};
+use crate::model::Document;
+use crate::parse::ParseError;
+use crate::source::SourceFile;
+use crate::span::Span;
+
+/// What `envlint rules` and `envlint explain` show, declared once per rule.
+#[derive(Debug, Clone)]
+pub struct RuleMeta {
+    /// Stable kebab-case ID (RULES.md).
+    pub id: Cow<'static, str>,
+    pub severity: Severity,
+    /// One line, lowercase, no trailing period.
+    pub summary: Cow<'static, str>,
+    /// The file kinds or carriers it reads, for the rule table.
+    pub formats: Cow<'static, str>,
+    /// The environments it applies to: `any`, `prod`, `prod, staging`, `-`.
+    pub envs: Cow<'static, str>,
+    /// What to do about a finding; the default `help` of every finding.
+    pub help: Cow<'static, str>,
+    /// Markdown with `## What it does`, `## Why is this bad?`, `## Example`, `## How to fix`.
+    pub docs: Cow<'static, str>,
+}
+
+/// Everything a per-file rule may look at.
+pub struct FileCx<'a> {
+    pub source: &'a SourceFile,
+    pub kind: FileKind,
+    /// `None` when the file is not a structured kind or failed to parse.
+    pub doc: Option<&'a Document>,
+    pub parse_error: Option<&'a ParseError>,
+    pub env: &'a FileEnv,
+    pub settings: &'a Settings,
+}
+
+/// A rule that looks at one file at a time.
+pub trait Rule: Send + Sync {
+    fn meta(&self) -> &RuleMeta;
+    fn check(&self, file: &FileCx<'_>, out: &mut Emitter<'_>);
+}
+
+/// Collects one rule's findings for one file, stamping rule ID, severity,
+/// path, environment, positions and fingerprint on each.
+pub struct Emitter<'a> {
+    meta: &'a RuleMeta,
+    rule_id: Arc<str>,
+    severity: Severity,
+    file: &'a FileCx<'a>,
+    seen: HashMap<String, usize>,
+    pub(crate) findings: Vec<Finding>,
+}
+
+impl<'a> Emitter<'a> {
+    pub fn new(meta: &'a RuleMeta, severity: Severity, file: &'a FileCx<'a>) -> Self {
+        Self { meta, rule_id: Arc::from(&*meta.id), severity, file, seen: HashMap::new(), findings: Vec::new() }
+    }
+
+    /// Reports a finding at `span` with the rule's default help.
+    pub fn report(&mut self, span: Span, message: impl Into<String>) {
+        self.report_with_help(span, message, None);
+    }
+
+    /// Reports a finding at `span`; `help` replaces the rule's default help.
+    pub fn report_with_help(&mut self, span: Span, message: impl Into<String>, help: Option<String>) {
+        let src = self.file.source;
+        let text_key = src.slice(span).to_owned();
+        let occurrence = {
+            let n = self.seen.entry(text_key).or_insert(0);
+            *n += 1;
+            *n - 1
+        };
+        self.findings.push(Finding {
+            rule: self.rule_id.clone(),
+            severity: self.severity,
+            path: src.path.clone(),
+            env: self.file.env.env_at(span.start).cloned(),
+            span,
+            start: src.line_col(span.start),
+            end: src.line_col(span.end),
+            message: message.into(),
+            help: help.or_else(|| Some(self.meta.help.to_string())).filter(|h| !h.is_empty()),
+            fingerprint: fingerprint(&self.rule_id, src, span, occurrence),
+        });
+    }
+
+    pub fn into_findings(self) -> Vec<Finding> {
+        self.findings
+    }
+}

@@ -1,0 +1,5 @@
+//! Rules about dotenv files.
+
+mod duplicate_key;
+
+pub use duplicate_key::DuplicateKey;
