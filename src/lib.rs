@@ -1,4 +1,4 @@
-//! envlint: an environment-aware infrastructure policy checker and IaC linter.
+//! envlint: an environment-aware infrastructure policy checker and `IaC` linter.
 
 pub mod model;
 pub mod parse;
