@@ -1,4 +1,4 @@
-//! envlint: an environment-aware infrastructure policy checker and IaC linter.
+//! envlint: an environment-aware infrastructure policy checker and `IaC` linter.
 //!
 //! [`run`] is the whole program; `main.rs` only supplies arguments and streams.
 

@@ -98,7 +98,7 @@ mod tests {
             // non-ASCII: é is 2 bytes, 🦀 is 4 bytes, each one column
             ("é=x", 2, 1, 2),
             ("é=x", 3, 1, 3),
-            ("🦀 k\r\nKEY=v", 9, 2, 1),
+            ("🦀 k\r\nKEY=v", 8, 2, 1),
             ("x🦀y", 5, 1, 3),
             // inside a multi-byte char: clamped back
             ("x🦀y", 2, 1, 2),
