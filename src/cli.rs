@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::report::Format;
 
-/// envlint: an environment-aware infrastructure policy checker and IaC linter.
+/// envlint: an environment-aware infrastructure policy checker and `IaC` linter.
 #[derive(Debug, Parser)]
 #[command(name = "envlint", version, about, max_term_width = 100)]
 pub struct Cli {

@@ -117,11 +117,7 @@ impl RulePattern {
     pub fn parse(text: &str, known_ids: &[&str]) -> Result<Self, String> {
         let glob = Glob::new(text).map_err(|e| format!("invalid rule pattern `{text}`: {e}"))?;
         let pattern = Self { text: text.to_owned(), matcher: glob.compile_matcher() };
-        if known_ids.iter().any(|id| pattern.matches(id)) {
-            Ok(pattern)
-        } else {
-            Err(format!("unknown rule `{text}`"))
-        }
+        if known_ids.iter().any(|id| pattern.matches(id)) { Ok(pattern) } else { Err(format!("unknown rule `{text}`")) }
     }
 }
 
@@ -218,9 +214,8 @@ pub fn find(start: &Path) -> Option<PathBuf> {
 
 /// Reads and validates a config file.
 pub fn load(path: &Path, known_ids: &[&str]) -> Result<Settings, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        ConfigError::plain(format!("cannot read config file {}: {e}", path.display()))
-    })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::plain(format!("cannot read config file {}: {e}", path.display())))?;
     let dir = path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let mut settings = parse(&text, &path.display().to_string(), &dir, known_ids)?;
     settings.config_path = Some(path.to_path_buf());
@@ -269,7 +264,12 @@ pub fn parse(text: &str, name: &str, dir: &Path, known_ids: &[&str]) -> Result<S
             env => {
                 check_env_name(env).map_err(|m| err(value.span(), m, "here", None))?;
                 let globs = string_list(value.get_ref()).ok_or_else(|| {
-                    err(value.span(), format!("environments.{env} must be a list of path globs"), "expected a list of strings", None)
+                    err(
+                        value.span(),
+                        format!("environments.{env} must be a list of path globs"),
+                        "expected a list of strings",
+                        None,
+                    )
                 })?;
                 s.envs.add_env(env);
                 glob_entries.push((env.to_owned(), globs, value.span()));
@@ -289,7 +289,12 @@ pub fn parse(text: &str, name: &str, dir: &Path, known_ids: &[&str]) -> Result<S
         list.iter()
             .map(|p| {
                 RulePattern::parse(p.get_ref(), known_ids).map_err(|m| {
-                    err(p.span(), m, "not a known rule ID or pattern", Some("run `envlint rules` to list rule IDs".into()))
+                    err(
+                        p.span(),
+                        m,
+                        "not a known rule ID or pattern",
+                        Some("run `envlint rules` to list rule IDs".into()),
+                    )
                 })
             })
             .collect()
@@ -299,8 +304,9 @@ pub fn parse(text: &str, name: &str, dir: &Path, known_ids: &[&str]) -> Result<S
     }
     s.ignore = patterns(&raw.rules.ignore)?;
     for (id, sev) in &raw.rules.severity {
-        RulePattern::parse(id.get_ref(), known_ids)
-            .map_err(|m| err(id.span(), m, "not a known rule ID", Some("run `envlint rules` to list rule IDs".into())))?;
+        RulePattern::parse(id.get_ref(), known_ids).map_err(|m| {
+            err(id.span(), m, "not a known rule ID", Some("run `envlint rules` to list rule IDs".into()))
+        })?;
         let severity = Severity::parse(sev.get_ref()).ok_or_else(|| {
             err(sev.span(), format!("invalid severity `{}`", sev.get_ref()), "expected error, warning or note", None)
         })?;
@@ -333,7 +339,8 @@ pub fn parse(text: &str, name: &str, dir: &Path, known_ids: &[&str]) -> Result<S
 
 fn schema_help(message: &str) -> String {
     if message.contains("unknown field") {
-        "unknown keys are errors so that a typo cannot silently disable a rule; see the config reference in the README".into()
+        "unknown keys are errors so that a typo cannot silently disable a rule; see the config reference in the README"
+            .into()
     } else {
         "see the config reference in the README".into()
     }

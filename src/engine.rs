@@ -230,7 +230,11 @@ fn terraform_module_pass(files: &mut [ScannedFile]) {
             f.env = if own {
                 first.clone()
             } else {
-                FileEnv { env: first.env.clone(), source: EnvSource::ModuleVariable { file: file.clone() }, jobs: Vec::new() }
+                FileEnv {
+                    env: first.env.clone(),
+                    source: EnvSource::ModuleVariable { file: file.clone() },
+                    jobs: Vec::new(),
+                }
             };
         }
     }

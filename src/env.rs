@@ -218,7 +218,12 @@ impl EnvRules<'_> {
     /// Step 4: what the file says about itself. For Terraform `.tf` files this
     /// is only a candidate (see [`terraform_variable_env`]); the module-level
     /// decision is made across files.
-    pub fn by_content(&self, kind: crate::discover::FileKind, doc: &Document, src: &crate::source::SourceFile) -> FileEnv {
+    pub fn by_content(
+        &self,
+        kind: crate::discover::FileKind,
+        doc: &Document,
+        src: &crate::source::SourceFile,
+    ) -> FileEnv {
         use crate::discover::FileKind;
         let Some(root) = doc.root() else { return FileEnv::unknown() };
         match kind {
@@ -232,7 +237,8 @@ impl EnvRules<'_> {
                     .unwrap_or_else(FileEnv::unknown)
             }
             FileKind::GitlabCi | FileKind::GithubWorkflow => {
-                let jobs = ci_jobs(kind, root).map(|(name, span, env_node)| self.job_env(name, span, env_node, src)).collect();
+                let jobs =
+                    ci_jobs(kind, root).map(|(name, span, env_node)| self.job_env(name, span, env_node, src)).collect();
                 FileEnv { env: None, source: EnvSource::CiJobs, jobs }
             }
             _ => FileEnv::unknown(),
@@ -246,7 +252,10 @@ impl EnvRules<'_> {
                 && let Some((env, _)) = self.table.resolve_text(text)
             {
                 let line = src.line_col(entry.key.span.start).line;
-                return FileEnv::known(env, EnvSource::Content { setting: format!("{prefix}{key} = \"{text}\""), line });
+                return FileEnv::known(
+                    env,
+                    EnvSource::Content { setting: format!("{prefix}{key} = \"{text}\""), line },
+                );
             }
         }
         FileEnv::unknown()
@@ -297,8 +306,18 @@ impl EnvRules<'_> {
 const ENV_SETTING_KEYS: [&str; 4] = ["environment", "env", "stage", "environment_name"];
 
 /// GitLab top-level keys that are not jobs.
-const GITLAB_RESERVED: [&str; 10] =
-    ["stages", "variables", "include", "default", "workflow", "image", "services", "cache", "before_script", "after_script"];
+const GITLAB_RESERVED: [&str; 10] = [
+    "stages",
+    "variables",
+    "include",
+    "default",
+    "workflow",
+    "image",
+    "services",
+    "cache",
+    "before_script",
+    "after_script",
+];
 
 /// The jobs of a CI file: (name, key span, `environment:` node).
 pub fn ci_jobs(kind: crate::discover::FileKind, root: &Node) -> impl Iterator<Item = (&str, Span, Option<&Node>)> {

@@ -106,9 +106,9 @@ mod tests {
         let a = SourceFile::new("app/.env", "A=1\nDEBUG=true\n");
         let b = SourceFile::new("app/.env", "\n\nA=1\nX=2\nDEBUG=true\n");
         let fa = fingerprint("r", &a, Span::new(10, 14), 0);
-        let fb = fingerprint("r", &b, Span::new(17, 21), 0);
+        let fb = fingerprint("r", &b, Span::new(16, 20), 0);
         assert_eq!(a.slice(Span::new(10, 14)), "true");
-        assert_eq!(b.slice(Span::new(17, 21)), "true");
+        assert_eq!(b.slice(Span::new(16, 20)), "true");
         assert_eq!(fa, fb);
         assert_ne!(fa, fingerprint("r", &a, Span::new(10, 14), 1));
         assert_ne!(fa, fingerprint("other", &a, Span::new(10, 14), 0));

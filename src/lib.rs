@@ -43,20 +43,12 @@ pub struct Terminal {
 /// that the caller prints and maps to exit code 2.
 pub fn run(cli: Cli, term: Terminal, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Report> {
     let rules = rules::builtin();
-    let result = match cli.command {
+    match cli.command {
         Command::Scan(args) => cmd_scan(&args, &rules, term, out, err),
         Command::Envs(args) => cmd_envs(&args.walk, args.format, &rules, out),
         Command::Rules(args) => write_rules(&rules, args.format, out).map(|()| 0).into_diagnostic(),
         Command::Explain { id } => explain(&rules, &id, out),
-    };
-    match result {
-        Err(e) if is_broken_pipe(&e) => Ok(0),
-        other => other,
     }
-}
-
-fn is_broken_pipe(e: &Report) -> bool {
-    e.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
 }
 
 /// Everything resolved from the walk arguments.
@@ -93,17 +85,22 @@ fn prepare(walk: &WalkArgs, rules: &[Box<dyn Rule>]) -> Result<Prepared, Report>
     };
     let mut env_flags = Vec::new();
     for flag in &walk.env {
-        let (glob, env) = flag
-            .rsplit_once('=')
-            .ok_or_else(|| miette!(help = "write it as --env 'deploy/prod/**=prod'", "invalid --env `{flag}`: expected GLOB=ENV"))?;
+        let (glob, env) = flag.rsplit_once('=').ok_or_else(|| {
+            miette!(help = "write it as --env 'deploy/prod/**=prod'", "invalid --env `{flag}`: expected GLOB=ENV")
+        })?;
         let Some(canonical) = settings.envs.resolve(env) else {
             let names: Vec<&str> = settings.envs.names().collect();
-            return Err(miette!(help = format!("known environments: {}", names.join(", ")), "invalid --env `{flag}`: unknown environment `{env}`"));
+            return Err(miette!(
+                help = format!("known environments: {}", names.join(", ")),
+                "invalid --env `{flag}`: unknown environment `{env}`"
+            ));
         };
-        let matcher = globset::Glob::new(glob).map_err(|e| miette!("invalid --env glob `{glob}`: {e}"))?.compile_matcher();
+        let matcher =
+            globset::Glob::new(glob).map_err(|e| miette!("invalid --env glob `{glob}`: {e}"))?.compile_matcher();
         env_flags.push((glob.to_owned(), matcher, canonical));
     }
-    let threads = walk.threads.filter(|&n| n > 0).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let threads =
+        walk.threads.filter(|&n| n > 0).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     Ok(Prepared { paths, root, repo_root, settings, env_flags, threads })
 }
 
@@ -132,7 +129,10 @@ fn cmd_scan(
     let parse_list = |list: &[String], flag: &str| -> Result<Vec<RulePattern>, Report> {
         list.iter()
             .filter(|s| !s.is_empty())
-            .map(|s| RulePattern::parse(s.trim(), &known).map_err(|m| miette!(help = "run `envlint rules` to list rule IDs", "{flag}: {m}")))
+            .map(|s| {
+                RulePattern::parse(s.trim(), &known)
+                    .map_err(|m| miette!(help = "run `envlint rules` to list rule IDs", "{flag}: {m}"))
+            })
             .collect()
     };
     let select = parse_list(&args.select, "--select")?;
@@ -184,7 +184,11 @@ fn cmd_envs(walk: &WalkArgs, format: ListFormat, rules: &[Box<dyn Rule>], out: &
 }
 
 /// `envlint envs`: one row per file, and one indented row per CI job.
-pub fn write_envs(files: &[(Arc<str>, FileKind, env::FileEnv)], format: ListFormat, out: &mut dyn Write) -> io::Result<()> {
+pub fn write_envs(
+    files: &[(Arc<str>, FileKind, env::FileEnv)],
+    format: ListFormat,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     if format == ListFormat::Json {
         #[derive(serde::Serialize)]
         struct Row<'a> {
@@ -194,15 +198,28 @@ pub fn write_envs(files: &[(Arc<str>, FileKind, env::FileEnv)], format: ListForm
             env: &'a env::FileEnv,
             reason: String,
         }
-        let rows: Vec<Row> = files.iter().map(|(path, kind, env)| Row { path, kind: *kind, env, reason: env.source.to_string() }).collect();
+        let rows: Vec<Row> = files
+            .iter()
+            .map(|(path, kind, env)| Row { path, kind: *kind, env, reason: env.source.to_string() })
+            .collect();
         serde_json::to_writer_pretty(&mut *out, &rows).map_err(io::Error::other)?;
         return writeln!(out);
     }
     let mut rows: Vec<[String; 4]> = vec![["PATH".into(), "KIND".into(), "ENV".into(), "REASON".into()]];
     for (path, kind, env) in files {
-        rows.push([path.to_string(), kind.to_string(), env.env.as_deref().unwrap_or("-").to_owned(), env.source.to_string()]);
+        rows.push([
+            path.to_string(),
+            kind.to_string(),
+            env.env.as_deref().unwrap_or("-").to_owned(),
+            env.source.to_string(),
+        ]);
         for job in &env.jobs {
-            rows.push([format!("  job {}", job.job), String::new(), job.env.as_deref().unwrap_or("-").to_owned(), job.reason.clone()]);
+            rows.push([
+                format!("  job {}", job.job),
+                String::new(),
+                job.env.as_deref().unwrap_or("-").to_owned(),
+                job.reason.clone(),
+            ]);
         }
     }
     write_table(&rows, out)
@@ -248,7 +265,15 @@ pub fn write_rules(rules: &[Box<dyn Rule>], format: ListFormat, out: &mut dyn Wr
             .iter()
             .map(|r| {
                 let m = r.meta();
-                Row { id: &m.id, severity: m.severity, summary: &m.summary, formats: &m.formats, envs: &m.envs, help: &m.help, docs: &m.docs }
+                Row {
+                    id: &m.id,
+                    severity: m.severity,
+                    summary: &m.summary,
+                    formats: &m.formats,
+                    envs: &m.envs,
+                    help: &m.help,
+                    docs: &m.docs,
+                }
             })
             .collect();
         serde_json::to_writer_pretty(&mut *out, &rows).map_err(io::Error::other)?;
@@ -264,13 +289,27 @@ pub fn write_rules(rules: &[Box<dyn Rule>], format: ListFormat, out: &mut dyn Wr
 
 fn explain(rules: &[Box<dyn Rule>], id: &str, out: &mut dyn Write) -> Result<u8, Report> {
     let Some(rule) = rules.iter().find(|r| r.meta().id == id) else {
-        let close: Vec<&str> = rules.iter().map(|r| &*r.meta().id).filter(|r| r.contains(id) || id.contains(*r)).collect();
-        let help = if close.is_empty() { "run `envlint rules` to list rule IDs".to_owned() } else { format!("did you mean: {}", close.join(", ")) };
+        let close: Vec<&str> =
+            rules.iter().map(|r| &*r.meta().id).filter(|r| r.contains(id) || id.contains(*r)).collect();
+        let help = if close.is_empty() {
+            "run `envlint rules` to list rule IDs".to_owned()
+        } else {
+            format!("did you mean: {}", close.join(", "))
+        };
         return Err(miette!(help = help, "unknown rule `{id}`"));
     };
     let m = rule.meta();
-    writeln!(out, "# {}\n\n{}\n\nSeverity: {} · Formats: {} · Environments: {}\n\n{}", m.id, m.summary, m.severity, m.formats, m.envs, m.docs.trim_end())
-        .into_diagnostic()?;
+    writeln!(
+        out,
+        "# {}\n\n{}\n\nSeverity: {} · Formats: {} · Environments: {}\n\n{}",
+        m.id,
+        m.summary,
+        m.severity,
+        m.formats,
+        m.envs,
+        m.docs.trim_end()
+    )
+    .into_diagnostic()?;
     Ok(0)
 }
 

@@ -76,8 +76,7 @@ pub fn render(out: &ScanOutput, style: Style, w: &mut dyn Write) -> io::Result<(
     let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
     for finding in &out.findings {
-        let source =
-            out.sources.get(&finding.path).map(|s| NamedSource::new(&*finding.path, s.text.to_string()));
+        let source = out.sources.get(&finding.path).map(|s| NamedSource::new(&*finding.path, s.text.to_string()));
         let shown = Shown { finding, source };
         let mut text = String::new();
         if handler.render_report(&mut text, &shown).is_err() {

@@ -4,6 +4,8 @@
 pub mod human;
 pub mod json;
 
+use std::fmt::Write as _;
+
 use crate::engine::ScanOutput;
 use crate::finding::Severity;
 
@@ -31,10 +33,11 @@ pub fn summary_line(out: &ScanOutput) -> String {
     };
     let skipped = out.skipped_binary + out.skipped_large;
     if skipped > 0 {
-        line.push_str(&format!(
+        let _ = write!(
+            line,
             " ({skipped} skipped: {} binary, {} over the size limit)",
             out.skipped_binary, out.skipped_large
-        ));
+        );
     }
     line
 }

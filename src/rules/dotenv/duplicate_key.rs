@@ -55,7 +55,10 @@ impl Rule for DuplicateKey {
             let key = &*entry.key.value;
             let line = file.source.line_col(entry.key.span.start).line;
             match first_line.get(key) {
-                Some(&first) => out.report(entry.key.span, format!("`{key}` is assigned again (first on line {first}); the later value silently wins")),
+                Some(&first) => out.report(
+                    entry.key.span,
+                    format!("`{key}` is assigned again (first on line {first}); the later value silently wins"),
+                ),
                 None => {
                     first_line.insert(key, line);
                 }
