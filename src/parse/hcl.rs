@@ -515,6 +515,19 @@ EOT
     }
 
     #[test]
+    fn expression_text_reparses() {
+        let root = parse_root(MAIN_TF);
+        let mut exprs = 0;
+        root.walk(&mut |node| {
+            if let Value::Expr(text) = &node.value {
+                exprs += 1;
+                assert!(hcl::edit::parser::parse_expr(text).is_ok(), "{text:?} does not re-parse");
+            }
+        });
+        assert_eq!(exprs, 19);
+    }
+
+    #[test]
     fn identifier_labels_and_one_line_blocks() {
         let text = "resource aws_s3_bucket logs { bucket = \"l\" }\nempty {}\nx \"a\" b {\n}\n";
         check(
@@ -647,6 +660,7 @@ inputs = {
             ("a = [for x in y x]", 16, "expected `:`"),
             ("a = 1 b", 6, "expected newline or eof"),
             ("a = 1\na = 2", 6, "redefined attribute"),
+            ("a = { x = 1, x = 2 }", 13, "redefined object key"),
             ("{", 0, "unexpected `{`"),
             ("@@@", 0, "unexpected `@`"),
             ("a = \"x\"\n}", 8, "unexpected `}`"),
