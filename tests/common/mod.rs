@@ -1,0 +1,54 @@
+//! Helpers shared by the integration tests: the real binary, fixture copies.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+
+/// The repository root (where Cargo.toml is).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The `envlint` binary with a clean, colourless environment.
+pub fn envlint() -> Command {
+    let mut cmd = Command::cargo_bin("envlint").expect("binary");
+    cmd.env("NO_COLOR", "1").env_remove("CI").current_dir(repo());
+    cmd
+}
+
+/// A fresh directory under the target dir (inside the repository, so config
+/// lookup stops at the repository root and never finds a stray file above it).
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::Builder::new().tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir")
+}
+
+/// Copies a file or a directory tree into `dest`.
+pub fn copy_into(src: &Path, dest: &Path) {
+    if src.is_file() {
+        std::fs::copy(src, dest.join(src.file_name().expect("name"))).expect("copy");
+        return;
+    }
+    for entry in std::fs::read_dir(src).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let to = dest.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            std::fs::create_dir_all(&to).expect("mkdir");
+            copy_into(&entry.path(), &to);
+        } else {
+            std::fs::copy(entry.path(), &to).expect("copy");
+        }
+    }
+}
+
+/// Stdout, stderr and exit code in one string, for snapshots.
+pub fn transcript(out: &Output) -> String {
+    format!(
+        "exit: {}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
