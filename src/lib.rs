@@ -8,6 +8,7 @@ pub mod discover;
 pub mod engine;
 pub mod env;
 pub mod finding;
+pub mod formats;
 pub mod model;
 pub mod parse;
 pub mod report;

@@ -130,6 +130,30 @@ impl Node {
         matches!(self.value, Value::Map(_))
     }
 
+    /// This node with every span moved by `delta` bytes (for trees parsed from a
+    /// substring of the file, e.g. JSON inside a heredoc).
+    #[must_use]
+    pub fn shifted(mut self, delta: isize) -> Node {
+        self.shift_in_place(delta);
+        self
+    }
+
+    fn shift_in_place(&mut self, delta: isize) {
+        let mv = |s: Span| {
+            let f = |v: u32| usize::try_from(v as isize + delta).unwrap_or(0);
+            Span::new(f(s.start), f(s.end))
+        };
+        self.span = mv(self.span);
+        match &mut self.value {
+            Value::Seq(items) => items.iter_mut().for_each(|n| n.shift_in_place(delta)),
+            Value::Map(entries) => entries.iter_mut().for_each(|e| {
+                e.key.span = mv(e.key.span);
+                e.value.shift_in_place(delta);
+            }),
+            _ => {}
+        }
+    }
+
     /// Depth-first, pre-order walk over this node and all its descendants.
     pub fn walk<'a>(&'a self, f: &mut impl FnMut(&'a Node)) {
         f(self);

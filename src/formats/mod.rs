@@ -1,0 +1,5 @@
+//! Typed views over the document tree, per file kind: what the nodes *mean*.
+//! Depends on `model`, `parse`, `source`, `span`, `discover` (for `FileKind`).
+
+pub mod carriers;
+pub mod terraform;
