@@ -21,12 +21,19 @@
 //! * Duplicate keys are all kept, in order. Entries produced by a merge key come
 //!   after the map's explicit entries, and merged keys that the map sets explicitly
 //!   are dropped (YAML merge semantics, as implemented by saphyr).
-//! * Scalars: YAML 1.2 core booleans only (`true`/`false`, any case variant saphyr
-//!   accepts), so `yes`/`on` are strings. Numbers keep the text as written.
+//! * Scalars: YAML 1.2 core booleans only (`true`, `True`, `TRUE`, and the same for
+//!   false), so `yes`/`on` are strings. Numbers keep the text as written (`0x1F`,
+//!   `1.50`, `.inf`); an aliased number keeps the text of its definition.
 //! * Documents: one root per non-null document. Documents that are empty or only
 //!   null (`~`, `null`) are skipped, as saphyr does, so an empty file has no roots.
 //! * Tags are kept as written for local tags (`!reference`); core tags come back
-//!   in short form (`!!str`).
+//!   in short form (`!!str`). Unknown tags never fail; core tags whose content does
+//!   not fit (`!!bool yes`, `!!int [1]`, bad `!!binary`, `!!timestamp`) are
+//!   rejected by saphyr.
+//! * Errors: an empty span where saphyr stopped (often just after the offending
+//!   token) and saphyr's one-line message, without snippet or location suffix.
+//! * Limits: nesting deeper than 128 levels, flow nesting deeper than 255, and
+//!   alias expansion beyond saphyr's budgets (scaled with the input size) are errors.
 
 use std::fmt;
 
