@@ -214,13 +214,22 @@ fn terraform_module_pass(files: &mut [ScannedFile]) {
     }
     for f in files.iter_mut().filter(|f| f.kind == FileKind::Terraform && f.env.env.is_none()) {
         let dir = dir_of(&f.source.path);
-        if let Some(list) = tfvars.get(&dir)
-            && let Some(Some(first)) = list.first().map(|(_, e)| e.clone())
-            && list.iter().all(|(_, e)| e.as_ref() == Some(&first))
-        {
-            let names = list.iter().map(|(n, _)| n.clone()).collect();
-            f.env = FileEnv { env: Some(first), source: EnvSource::SiblingTfvars { files: names }, jobs: Vec::new() };
-            continue;
+        if let Some(list) = tfvars.get(&dir) {
+            let names: Vec<String> = list.iter().map(|(n, _)| n.clone()).collect();
+            match list.first().map(|(_, e)| e.clone()) {
+                Some(Some(first)) if list.iter().all(|(_, e)| e.as_ref() == Some(&first)) => {
+                    f.env = FileEnv {
+                        env: Some(first),
+                        source: EnvSource::SiblingTfvars { files: names },
+                        jobs: Vec::new(),
+                    };
+                    continue;
+                }
+                _ if list.iter().any(|(_, e)| e.is_some()) => {
+                    f.env.source = EnvSource::Conflicting { what: format!("sibling tfvars {}", names.join(", ")) };
+                }
+                _ => {}
+            }
         }
         if let Some(list) = var_defaults.get(&dir)
             && let Some((file, first)) = list.first()

@@ -116,6 +116,8 @@ pub enum EnvSource {
     ModuleVariable { file: String },
     /// CI YAML: each job is judged on its own
     CiJobs,
+    /// candidates disagree, so none is chosen
+    Conflicting { what: String },
     /// nothing names an environment
     Unknown,
 }
@@ -131,6 +133,7 @@ impl fmt::Display for EnvSource {
             Self::SiblingTfvars { files } => write!(f, "sibling tfvars {}", files.join(", ")),
             Self::ModuleVariable { file } => write!(f, "module variable default in {file}"),
             Self::CiJobs => f.write_str("per CI job"),
+            Self::Conflicting { what } => write!(f, "{what} disagree"),
             Self::Unknown => f.write_str("no environment named"),
         }
     }
@@ -231,8 +234,8 @@ impl EnvRules<'_> {
             FileKind::Hcl => {
                 // terragrunt: inputs = { environment = ... } or locals { environment = ... }
                 root.get_all("inputs")
-                    .chain(root.get_all("locals"))
-                    .map(|n| self.setting_env(n, "", src))
+                    .map(|n| self.setting_env(n, "inputs.", src))
+                    .chain(root.get_all("locals").map(|n| self.setting_env(n, "locals.", src)))
                     .find(|e| e.env.is_some())
                     .unwrap_or_else(FileEnv::unknown)
             }

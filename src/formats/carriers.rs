@@ -228,7 +228,7 @@ fn terraform_carriers(root: &Node, src: &SourceFile, out: &mut Vec<Carrier>) {
                             setting.get("value").map_or((CarrierValue::Unset, name.span), |v| node_value(v, src));
                         out.push(Carrier {
                             key: key.to_owned(),
-                            key_span: name.span,
+                            key_span: content_span(name, src).unwrap_or(name.span),
                             value,
                             value_span,
                             scope: format!("{scope}.setting"),
@@ -250,7 +250,7 @@ fn terraform_carriers(root: &Node, src: &SourceFile, out: &mut Vec<Carrier>) {
                                     pair.get("value").map_or((CarrierValue::Unset, name.span), |v| node_value(v, src));
                                 out.push(Carrier {
                                     key: key.to_owned(),
-                                    key_span: name.span,
+                                    key_span: content_span(name, src).unwrap_or(name.span),
                                     value,
                                     value_span,
                                     scope: format!("{scope}.container_definitions[{cname}].environment"),
@@ -275,13 +275,13 @@ fn container_definitions(node: &Node, src: &SourceFile) -> Option<Node> {
             let wrapped = format!("x = {inner}");
             let doc = crate::parse::hcl::parse(&wrapped).ok()?;
             let value = doc.root()?.get("x")?.clone();
-            Some(value.shifted(inner_start as isize - 4))
+            Some(value.rebased("x = ".len(), inner_start))
         }
         Value::String(json) => {
             let raw = src.slice(node.span);
             let at = raw.find(&**json)?;
             let doc = crate::parse::yaml::parse(json).ok()?;
-            Some(doc.root()?.clone().shifted((node.span.start as usize + at) as isize))
+            Some(doc.root()?.clone().rebased(0, node.span.start as usize + at))
         }
         _ => None,
     }
@@ -422,7 +422,7 @@ resource "aws_elastic_beanstalk_environment" "env" {
         assert_eq!(
             got,
             [
-                r("DEBUG", "DEBUG", "true", "\"true\"", "aws_lambda_function.api.environment.variables"),
+                r("DEBUG", "DEBUG", "true", "true", "aws_lambda_function.api.environment.variables"),
                 r(
                     "LOG_LEVEL",
                     "LOG_LEVEL",
@@ -432,23 +432,23 @@ resource "aws_elastic_beanstalk_environment" "env" {
                 ),
                 r(
                     "NODE_ENV",
-                    "\"NODE_ENV\"",
+                    "NODE_ENV",
                     "development",
-                    "\"development\"",
+                    "development",
                     "aws_ecs_task_definition.app.container_definitions[web].environment"
                 ),
                 r(
                     "USE_MOCKS",
-                    "\"USE_MOCKS\"",
+                    "USE_MOCKS",
                     "true",
-                    "\"true\"",
+                    "true",
                     "aws_ecs_task_definition.raw.container_definitions[w].environment"
                 ),
                 r(
                     "RAILS_ENV",
-                    "\"RAILS_ENV\"",
+                    "RAILS_ENV",
                     "development",
-                    "\"development\"",
+                    "development",
                     "aws_elastic_beanstalk_environment.env.setting"
                 ),
             ]

@@ -130,25 +130,25 @@ impl Node {
         matches!(self.value, Value::Map(_))
     }
 
-    /// This node with every span moved by `delta` bytes (for trees parsed from a
-    /// substring of the file, e.g. JSON inside a heredoc).
+    /// This node re-based for a tree parsed from a fragment of the file (JSON inside
+    /// a heredoc, say): offset `skip` of the parsed text maps to offset `base` of the file.
     #[must_use]
-    pub fn shifted(mut self, delta: isize) -> Node {
-        self.shift_in_place(delta);
+    pub fn rebased(mut self, skip: usize, base: usize) -> Node {
+        self.rebase_in_place(skip, base);
         self
     }
 
-    fn shift_in_place(&mut self, delta: isize) {
+    fn rebase_in_place(&mut self, skip: usize, base: usize) {
         let mv = |s: Span| {
-            let f = |v: u32| usize::try_from(v as isize + delta).unwrap_or(0);
+            let f = |v: u32| (v as usize).saturating_sub(skip) + base;
             Span::new(f(s.start), f(s.end))
         };
         self.span = mv(self.span);
         match &mut self.value {
-            Value::Seq(items) => items.iter_mut().for_each(|n| n.shift_in_place(delta)),
+            Value::Seq(items) => items.iter_mut().for_each(|n| n.rebase_in_place(skip, base)),
             Value::Map(entries) => entries.iter_mut().for_each(|e| {
                 e.key.span = mv(e.key.span);
-                e.value.shift_in_place(delta);
+                e.value.rebase_in_place(skip, base);
             }),
             _ => {}
         }

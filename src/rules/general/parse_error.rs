@@ -47,7 +47,14 @@ impl Rule for ParseErrorRule {
 
     fn check(&self, file: &FileCx<'_>, out: &mut Emitter<'_>) {
         if let Some(err) = file.parse_error {
-            out.report(err.span, format!("cannot parse {} file: {}", file.kind, err.message));
+            // A parser that stops at the end of the file points past the last line,
+            // where no snippet can show it: point at the end of the last line instead.
+            let text = &file.source.text;
+            let mut span = err.span;
+            if span.start as usize >= text.trim_end().len() && !text.trim_end().is_empty() {
+                span = crate::span::Span::at(text.trim_end().len());
+            }
+            out.report(span, format!("cannot parse {} file: {}", file.kind, err.message));
         }
     }
 }

@@ -1,0 +1,55 @@
+//! `envlint envs` over a project that exercises every inference source.
+
+mod common;
+
+use common::{envlint, transcript};
+
+#[test]
+fn envs_table_covers_every_inference_source() {
+    let out = envlint().args(["envs", "--env", "forced/**=staging", "fixtures/projects/envs"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn envs_json_has_reasons_and_jobs() {
+    let out = envlint()
+        .args(["envs", "--format", "json", "--env", "forced/**=staging", "fixtures/projects/envs"])
+        .output()
+        .expect("run");
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let row = |path: &str| rows.as_array().expect("rows").iter().find(|r| r["path"] == path).cloned().expect(path);
+    let forced = row("forced/prod/app.env");
+    assert_eq!(forced["env"], "staging");
+    assert_eq!(forced["source"], "flag");
+    assert_eq!(forced["reason"], "--env forced/**");
+    let payments = row("infra/payments/main.tf");
+    assert_eq!(payments["source"], "sibling-tfvars");
+    assert_eq!(payments["files"], serde_json::json!(["prod.tfvars", "production.tfvars"]));
+    let release = row(".github/workflows/release.yml");
+    assert_eq!(release["env"], serde_json::Value::Null);
+    let jobs: Vec<(String, serde_json::Value)> = release["jobs"]
+        .as_array()
+        .expect("jobs")
+        .iter()
+        .map(|j| (j["job"].as_str().unwrap_or_default().to_owned(), j["env"].clone()))
+        .collect();
+    assert_eq!(
+        jobs,
+        [
+            ("build".to_owned(), serde_json::Value::Null),
+            ("ship-staging".to_owned(), "staging".into()),
+            ("ship-prod".to_owned(), "prod".into()),
+            ("preview".to_owned(), serde_json::Value::Null),
+        ]
+    );
+    assert!(rows.as_array().expect("rows").iter().all(|r| r["path"] != "vendor/lib/.env.production"), "envlintignore");
+}
+
+#[test]
+fn scanning_a_subdirectory_keeps_the_repository_context() {
+    // the path segment `prod/` is above the scan root, but inference uses repository-relative paths
+    let out = envlint().args(["envs", "fixtures/projects/envs/environments/prod"]).output().expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("main.tf") && text.contains("prod  path segment `prod/`"), "{text}");
+}
