@@ -4,6 +4,8 @@
 //! scalars keep their decoded value and their span (the literal text is
 //! `source.slice(span)`); expressions that are not evaluated keep their source text.
 
+pub mod json;
+
 use crate::span::{Span, Spanned};
 
 /// A parsed file: usually one root, several for multi-document YAML.
