@@ -1,4 +1,4 @@
-//! The document tree as JSON (for JSONPath selectors and Rego input), with an
+//! The document tree as JSON (for `JSONPath` selectors and Rego input), with an
 //! index from JSON pointers back to spans so results land on exact source text.
 //!
 //! Repeated keys (HCL blocks such as `resource` or `locals` that appear several
@@ -50,9 +50,9 @@ pub fn to_json(doc: &Document) -> (Json, SpanIndex) {
     let mut index = SpanIndex::default();
     let json = match doc.roots.as_slice() {
         [] => Json::Null,
-        [one] => convert(one, String::new(), &mut index),
+        [one] => convert(one, "", &mut index),
         many => {
-            let items = many.iter().enumerate().map(|(i, n)| convert(n, format!("/{i}"), &mut index)).collect();
+            let items = many.iter().enumerate().map(|(i, n)| convert(n, &format!("/{i}"), &mut index)).collect();
             Json::Array(items)
         }
     };
@@ -64,8 +64,8 @@ pub fn escape_token(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
-fn convert(node: &Node, pointer: String, index: &mut SpanIndex) -> Json {
-    index.values.insert(pointer.clone(), node.span);
+fn convert(node: &Node, pointer: &str, index: &mut SpanIndex) -> Json {
+    index.values.insert(pointer.to_owned(), node.span);
     match &node.value {
         Value::Null => Json::Null,
         Value::Bool(b) => Json::Bool(*b),
@@ -74,7 +74,7 @@ fn convert(node: &Node, pointer: String, index: &mut SpanIndex) -> Json {
         }
         Value::String(s) | Value::Expr(s) => Json::String(s.to_string()),
         Value::Seq(items) => {
-            Json::Array(items.iter().enumerate().map(|(i, n)| convert(n, format!("{pointer}/{i}"), index)).collect())
+            Json::Array(items.iter().enumerate().map(|(i, n)| convert(n, &format!("{pointer}/{i}"), index)).collect())
         }
         Value::Map(entries) => {
             // group repeated keys, keeping first-seen order
@@ -93,20 +93,20 @@ fn convert(node: &Node, pointer: String, index: &mut SpanIndex) -> Json {
                 let child = format!("{pointer}/{}", escape_token(key));
                 index.keys.insert(child.clone(), group[0].key.span);
                 let value = match group.as_slice() {
-                    [one] => convert(&one.value, child, index),
+                    [one] => convert(&one.value, &child, index),
                     many if mergeable(many) => {
                         let merged = Node::new(
                             many[0].value.span,
                             Value::Map(many.iter().flat_map(|e| e.value.entries().iter().cloned()).collect()),
                         );
-                        convert(&merged, child, index)
+                        convert(&merged, &child, index)
                     }
                     many => {
                         index.values.insert(child.clone(), many[0].value.span);
                         Json::Array(
                             many.iter()
                                 .enumerate()
-                                .map(|(i, e)| convert(&e.value, format!("{child}/{i}"), index))
+                                .map(|(i, e)| convert(&e.value, &format!("{child}/{i}"), index))
                                 .collect(),
                         )
                     }
