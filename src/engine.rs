@@ -94,6 +94,7 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
         }
     }
     terraform_module_pass(&mut files);
+    compose_env_file_pass(&mut files);
 
     if input.run_rules {
         let per_file: Vec<Vec<Finding>> = files.par_iter().map(|f| run_rules(f, settings, rules)).collect();
@@ -249,6 +250,55 @@ fn terraform_module_pass(files: &mut [ScannedFile]) {
     }
 }
 
+/// A dotenv file with no environment of its own, loaded through `env_file:` by a
+/// compose file of a known environment, inherits that environment (when all the
+/// compose files that load it agree).
+fn compose_env_file_pass(files: &mut [ScannedFile]) {
+    let mut loaded_by: BTreeMap<String, Vec<(Arc<str>, crate::env::Env)>> = BTreeMap::new();
+    for f in files.iter().filter(|f| f.kind == FileKind::Compose) {
+        let (Some(env), Some(doc)) = (&f.env.env, &f.doc) else { continue };
+        let dir = f.source.path.rsplit_once('/').map_or("", |(d, _)| d);
+        for target in crate::formats::compose::env_files(doc) {
+            let joined = if dir.is_empty() { target.to_owned() } else { format!("{dir}/{target}") };
+            if let Some(path) = normalize(&joined) {
+                loaded_by.entry(path).or_default().push((f.source.path.clone(), env.clone()));
+            }
+        }
+    }
+    for f in files.iter_mut().filter(|f| f.kind == FileKind::Dotenv && f.env.env.is_none()) {
+        let Some(list) = loaded_by.get(&*f.source.path) else { continue };
+        match list.first() {
+            Some((compose, env)) if list.iter().all(|(_, e)| e == env) => {
+                f.env = FileEnv {
+                    env: Some(env.clone()),
+                    source: EnvSource::ComposeEnvFile { compose: compose.to_string() },
+                    jobs: Vec::new(),
+                };
+            }
+            _ => {
+                let who: Vec<String> = list.iter().map(|(c, e)| format!("{c} ({e})")).collect();
+                f.env.source =
+                    EnvSource::Conflicting { what: format!("compose files loading it, {},", who.join(", ")) };
+            }
+        }
+    }
+}
+
+/// Resolves `.` and `..` in a `/`-separated relative path; `None` if it leaves the root.
+fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
 fn run_rules(file: &ScannedFile, settings: &Settings, rules: &[Box<dyn Rule>]) -> Vec<Finding> {
     let cx = FileCx {
         source: &file.source,
@@ -270,4 +320,23 @@ fn run_rules(file: &ScannedFile, settings: &Settings, rules: &[Box<dyn Rule>]) -
         findings.extend(emitter.into_findings());
     }
     findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+
+    #[test]
+    fn normalize_paths() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("a/./b/.env", Some("a/b/.env")),
+            ("deploy/../services/.env", Some("services/.env")),
+            ("./.env", Some(".env")),
+            ("a//b", Some("a/b")),
+            ("../outside/.env", None),
+        ];
+        for &(input, want) in cases {
+            assert_eq!(normalize(input).as_deref(), want, "{input}");
+        }
+    }
 }

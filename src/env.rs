@@ -114,6 +114,8 @@ pub enum EnvSource {
     SiblingTfvars { files: Vec<String> },
     /// another file of the same Terraform module sets the environment variable default
     ModuleVariable { file: String },
+    /// a compose file of a known environment loads this dotenv file through `env_file:`
+    ComposeEnvFile { compose: String },
     /// CI YAML: each job is judged on its own
     CiJobs,
     /// candidates disagree, so none is chosen
@@ -132,6 +134,7 @@ impl fmt::Display for EnvSource {
             Self::Content { setting, line } => write!(f, "{setting} (line {line})"),
             Self::SiblingTfvars { files } => write!(f, "sibling tfvars {}", files.join(", ")),
             Self::ModuleVariable { file } => write!(f, "module variable default in {file}"),
+            Self::ComposeEnvFile { compose } => write!(f, "env_file of {compose}"),
             Self::CiJobs => f.write_str("per CI job"),
             Self::Conflicting { what } => write!(f, "{what} disagree"),
             Self::Unknown => f.write_str("no environment named"),

@@ -2,4 +2,5 @@
 //! Depends on `model`, `parse`, `source`, `span`, `discover` (for `FileKind`).
 
 pub mod carriers;
+pub mod compose;
 pub mod terraform;
