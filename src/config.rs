@@ -67,7 +67,32 @@ struct RawReplicaRule {
 struct RawSecrets {
     #[serde(default)]
     allow: Vec<Spanned<String>>,
+    skip_paths: Option<Vec<Spanned<String>>>,
+    max_line_length: Option<usize>,
 }
+
+/// Files the secret scanner skips by default: lock files (integrity hashes, not
+/// secrets) and minified or source-map bundles.
+pub const DEFAULT_SECRET_SKIP: [&str; 15] = [
+    "**/package-lock.json",
+    "**/npm-shrinkwrap.json",
+    "**/yarn.lock",
+    "**/pnpm-lock.yaml",
+    "**/Cargo.lock",
+    "**/go.sum",
+    "**/poetry.lock",
+    "**/Pipfile.lock",
+    "**/composer.lock",
+    "**/Gemfile.lock",
+    "**/.terraform.lock.hcl",
+    "**/*.min.js",
+    "**/*.min.css",
+    "**/*.js.map",
+    "**/*.css.map",
+];
+
+/// A file with a line longer than this is treated as a minified bundle.
+pub const DEFAULT_MAX_LINE_LENGTH: usize = 10_000;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -147,6 +172,10 @@ pub struct Settings {
     pub max_file_size: u64,
     pub policies: Vec<PathBuf>,
     pub secrets_allow: Vec<Regex>,
+    /// Paths (relative to the config directory) the secret scanner skips.
+    pub secrets_skip: globset::GlobSet,
+    /// Files with a longer line are treated as minified and not scanned for secrets (0: no limit).
+    pub secrets_max_line_length: usize,
     pub required_tags: Option<BTreeMap<String, Vec<String>>>,
     pub replica_pattern: Option<Regex>,
 }
@@ -167,6 +196,8 @@ impl Settings {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             policies: Vec::new(),
             secrets_allow: Vec::new(),
+            secrets_skip: glob_set(DEFAULT_SECRET_SKIP.iter().copied()).unwrap_or_else(|_| globset::GlobSet::empty()),
+            secrets_max_line_length: DEFAULT_MAX_LINE_LENGTH,
             required_tags: None,
             replica_pattern: None,
         }
@@ -326,6 +357,16 @@ pub fn parse(text: &str, name: &str, dir: &Path, known_ids: &[&str]) -> Result<S
             Regex::new(allow.get_ref()).map_err(|e| err(allow.span(), format!("invalid regex: {e}"), "here", None))?,
         );
     }
+    if let Some(skip) = &raw.secrets.skip_paths {
+        for p in skip {
+            Glob::new(p.get_ref()).map_err(|e| err(p.span(), format!("invalid glob: {e}"), "here", None))?;
+        }
+        s.secrets_skip = glob_set(skip.iter().map(|p| p.get_ref().as_str()))
+            .map_err(|e| ConfigError::plain(format!("invalid secrets.skip-paths: {e}")))?;
+    }
+    if let Some(n) = raw.secrets.max_line_length {
+        s.secrets_max_line_length = n;
+    }
     for o in &raw.overrides {
         let mut builder = globset::GlobSetBuilder::new();
         for p in &o.paths {
@@ -335,6 +376,14 @@ pub fn parse(text: &str, name: &str, dir: &Path, known_ids: &[&str]) -> Result<S
         s.overrides.push(Override { paths, select: patterns(&o.select)?, ignore: patterns(&o.ignore)? });
     }
     Ok(s)
+}
+
+fn glob_set<'a>(globs: impl Iterator<Item = &'a str>) -> Result<globset::GlobSet, globset::Error> {
+    let mut builder = globset::GlobSetBuilder::new();
+    for g in globs {
+        builder.add(Glob::new(g)?);
+    }
+    builder.build()
 }
 
 fn schema_help(message: &str) -> String {

@@ -97,10 +97,12 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
     compose_env_file_pass(&mut files);
 
     if input.run_rules {
-        let per_file: Vec<Vec<Finding>> = files.par_iter().map(|f| run_rules(f, settings, rules)).collect();
-        for (file, findings) in files.iter().zip(per_file) {
-            if !findings.is_empty() {
-                out.sources.insert(file.source.path.clone(), file.source.clone());
+        let scanner = crate::secrets::Scanner::new(settings.secrets_allow.clone());
+        let per_file: Vec<(Vec<Finding>, Option<Arc<SourceFile>>)> =
+            files.par_iter().map(|f| run_rules(f, settings, rules, &scanner)).collect();
+        for (findings, shown) in per_file {
+            if let Some(source) = shown {
+                out.sources.insert(source.path.clone(), source);
             }
             out.findings.extend(findings);
         }
@@ -299,7 +301,17 @@ fn normalize(path: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-fn run_rules(file: &ScannedFile, settings: &Settings, rules: &[Box<dyn Rule>]) -> Vec<Finding> {
+/// Runs every enabled rule on one file. Returns the findings (messages redacted)
+/// and, when there are findings, the source to render snippets from, with every
+/// secret in it masked — whichever rule the finding is from.
+fn run_rules(
+    file: &ScannedFile,
+    settings: &Settings,
+    rules: &[Box<dyn Rule>],
+    scanner: &crate::secrets::Scanner,
+) -> (Vec<Finding>, Option<Arc<SourceFile>>) {
+    let scan_secrets = settings.rule_enabled_for(SECRET_RULE, &file.config_rel) && !skip_secret_scan(file, settings);
+    let hits = if scan_secrets { scanner.scan(&file.source.text) } else { Vec::new() };
     let cx = FileCx {
         source: &file.source,
         kind: file.kind,
@@ -307,6 +319,7 @@ fn run_rules(file: &ScannedFile, settings: &Settings, rules: &[Box<dyn Rule>]) -
         parse_error: file.parse_error.as_ref(),
         env: &file.env,
         settings,
+        secrets: &hits,
     };
     let mut findings = Vec::new();
     for rule in rules {
@@ -319,7 +332,33 @@ fn run_rules(file: &ScannedFile, settings: &Settings, rules: &[Box<dyn Rule>]) -
         rule.check(&cx, &mut emitter);
         findings.extend(emitter.into_findings());
     }
-    findings
+    if findings.is_empty() {
+        return (findings, None);
+    }
+    // Redact with every secret the scanner sees, even where the rule is off or
+    // skips the hit (generic values in dev files): no output ever shows one.
+    let all_hits = if scan_secrets { hits } else { scanner.scan(&file.source.text) };
+    if all_hits.is_empty() {
+        return (findings, Some(file.source.clone()));
+    }
+    let spans: Vec<Span> = all_hits.iter().map(|h| h.span).collect();
+    let secrets: Vec<&str> = spans.iter().map(|s| file.source.slice(*s)).collect();
+    for f in &mut findings {
+        f.message = crate::redact::redact_message(&f.message, &secrets);
+        f.help = f.help.as_deref().map(|h| crate::redact::redact_message(h, &secrets));
+    }
+    let masked = crate::redact::mask_spans(&file.source.text, &spans);
+    (findings, Some(Arc::new(SourceFile::new(file.source.path.clone(), masked))))
+}
+
+const SECRET_RULE: &str = "committed-secret";
+
+/// Lock files, minified bundles and `[secrets] skip-paths` are not scanned for secrets.
+fn skip_secret_scan(file: &ScannedFile, settings: &Settings) -> bool {
+    settings.secrets_skip.is_match(&file.config_rel)
+        || settings.secrets_skip.is_match(&*file.source.path)
+        || (settings.secrets_max_line_length > 0
+            && file.source.text.lines().any(|l| l.len() > settings.secrets_max_line_length))
 }
 
 #[cfg(test)]

@@ -56,6 +56,8 @@ pub struct Finding {
     pub help: Option<String>,
     /// Stable across runs and line moves: rule, path and the text under the span.
     pub fingerprint: String,
+    /// Extra machine-readable facts (e.g. the secret `detector`), for JSON and SARIF.
+    pub properties: std::collections::BTreeMap<String, String>,
 }
 
 impl Finding {

@@ -41,6 +41,8 @@ pub struct FileCx<'a> {
     pub parse_error: Option<&'a ParseError>,
     pub env: &'a FileEnv,
     pub settings: &'a Settings,
+    /// Secret-scanner hits in this file (empty when `committed-secret` does not run on it).
+    pub secrets: &'a [crate::secrets::SecretHit],
 }
 
 /// A rule that looks at one file at a time.
@@ -70,6 +72,14 @@ impl<'a> Emitter<'a> {
         self.report_with_help(span, message, None);
     }
 
+    /// Reports a finding at `span` with machine-readable properties.
+    pub fn report_with_properties(&mut self, span: Span, message: impl Into<String>, properties: &[(&str, &str)]) {
+        self.report_with_help(span, message, None);
+        if let Some(f) = self.findings.last_mut() {
+            f.properties = properties.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        }
+    }
+
     /// Reports a finding at `span`; `help` replaces the rule's default help.
     pub fn report_with_help(&mut self, span: Span, message: impl Into<String>, help: Option<String>) {
         let src = self.file.source;
@@ -90,6 +100,7 @@ impl<'a> Emitter<'a> {
             message: message.into(),
             help: help.or_else(|| Some(self.meta.help.to_string())).filter(|h| !h.is_empty()),
             fingerprint: fingerprint(&self.rule_id, src, span, occurrence),
+            properties: std::collections::BTreeMap::new(),
         });
     }
 

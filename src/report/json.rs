@@ -35,6 +35,8 @@ struct JsonFinding<'a> {
     help: Option<&'a str>,
     span: JsonSpan,
     fingerprint: &'a str,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    properties: &'a std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Serialize)]
@@ -70,6 +72,7 @@ pub fn render(out: &ScanOutput, w: &mut dyn Write) -> io::Result<()> {
                 help: f.help.as_deref(),
                 span: JsonSpan { start: f.start, end: f.end, offset: f.span.start, length: f.span.end - f.span.start },
                 fingerprint: &f.fingerprint,
+                properties: &f.properties,
             })
             .collect(),
         summary: Summary {

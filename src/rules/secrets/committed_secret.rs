@@ -1,0 +1,84 @@
+//! `committed-secret`: a credential committed in any scanned text file.
+
+use std::borrow::Cow;
+
+use crate::finding::Severity;
+use crate::redact::mask;
+use crate::rule::{Emitter, FileCx, Rule, RuleMeta};
+
+const DOCS: &str = r#"## What it does
+Finds credentials committed in any text file envlint scans — dotenv, YAML, HCL,
+JSON, source code, READMEs, `.npmrc`, key files — with provider-specific
+detectors (AWS, GitHub, GitLab, Slack, Stripe, OpenAI, Anthropic, Google, GCP
+service accounts, private key blocks, JWT, SendGrid, Twilio, npm, PyPI, Azure,
+Heroku, Datadog, Shopify, DigitalOcean, Hugging Face, Terraform Cloud, Vault,
+Grafana, Telegram, Docker registry auth, ...), credentials inside URLs
+(`scheme://user:pass@host`), and generic assignments to keys such as
+`*PASSWORD*`, `*SECRET*`, `*TOKEN*`, `*API_KEY*`, `*PRIVATE_KEY*`,
+`*CREDENTIALS*` whose literal value is not a placeholder. The detector ID is in
+the message and in the finding's `properties.detector`.
+
+Environment-aware: generic assignments are skipped in files whose environment
+is `dev` (dev credentials are allowed by design); provider-specific tokens fire
+everywhere, templates such as `.env.example` included. Placeholders never fire:
+empty values, interpolations (`${VAR}`, `$VAR`, `${{ secrets.X }}`,
+`{{ ... }}`, `var.x`), `changeme`, `xxx...`, `<...>`, `your_..._here`,
+`example`, `dummy`, `REDACTED`, `***`, documented example keys, and anything
+matching `[secrets] allow` in the config. Lock files and minified bundles are
+skipped (`[secrets] skip-paths`, `max-line-length`).
+
+The secret itself never appears in any output: messages and snippets show at
+most its first 4 characters followed by a mask.
+
+## Why is this bad?
+A credential in git is readable by everyone with access to the repository and
+its forks and clones, forever: removing it in a later commit does not remove it
+from history.
+
+## Example
+```sh
+# services/api/.env.production
+STRIPE_SECRET_KEY=sk_live_...
+DATABASE_URL=postgres://app:hunter2-prod@db.internal/app
+```
+
+## How to fix
+Revoke and rotate the credential first — assume it is compromised. Then load it
+at runtime from a secret manager or the CI's secret store (`${{ secrets.X }}`,
+masked GitLab variables), and keep only a placeholder in the file. If the value
+is a known fake, add a regex for it to `[secrets] allow`.
+"#;
+
+static META: RuleMeta = RuleMeta {
+    id: Cow::Borrowed("committed-secret"),
+    severity: Severity::Error,
+    summary: Cow::Borrowed("a credential committed in a file"),
+    formats: Cow::Borrowed("every text file scanned"),
+    envs: Cow::Borrowed("any"),
+    help: Cow::Borrowed("revoke and rotate it, then load it at runtime from a secret store"),
+    docs: Cow::Borrowed(DOCS),
+};
+
+/// Reports the secret scanner's hits, minus generic ones in dev files.
+pub struct CommittedSecret;
+
+impl Rule for CommittedSecret {
+    fn meta(&self) -> &RuleMeta {
+        &META
+    }
+
+    fn check(&self, file: &FileCx<'_>, out: &mut Emitter<'_>) {
+        for hit in file.secrets {
+            if hit.generic && file.env.env_at(hit.span.start).is_some_and(|e| &**e == "dev") {
+                continue;
+            }
+            let shown = mask(file.source.slice(hit.span));
+            let kind = if hit.generic { "generic secret assignment" } else { "secret" };
+            out.report_with_properties(
+                hit.span,
+                format!("{kind} committed ({}): `{shown}`", hit.detector),
+                &[("detector", hit.detector)],
+            );
+        }
+    }
+}
