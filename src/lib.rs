@@ -13,6 +13,7 @@ pub mod parse;
 pub mod report;
 pub mod rule;
 pub mod rules;
+pub mod secrets;
 pub mod source;
 pub mod span;
 
