@@ -15,6 +15,7 @@ pub mod redact;
 pub mod report;
 pub mod rule;
 pub mod rules;
+pub mod secrets;
 pub mod source;
 pub mod span;
 

@@ -1,0 +1,303 @@
+//! Secret detection over raw text: provider tokens, private keys, credentials in
+//! URLs and generic secret-named assignments. Depends only on `span`.
+//!
+//! One Aho-Corasick pass finds every detector keyword; each hit runs its
+//! detector on a small window (the keyword's line, or the block a key spans),
+//! so no detector regex ever runs over the whole text. Candidates go through the
+//! placeholder filter and the `allow` list, then overlaps are resolved (a
+//! specific detector beats a generic one on the same value).
+//!
+//! Stripe `sk_test_`/`rk_test_` keys are not reported: they only reach test-mode
+//! data. Publishable keys (`pk_live_`) are public by design.
+
+mod detectors;
+mod filter;
+mod special;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::{Regex, RegexSet};
+
+use crate::span::Span;
+use detectors::{Kind, SPECS, Spec};
+
+pub use filter::{entropy, is_placeholder, looks_like_secret};
+
+/// The most bytes looked at on either side of a keyword for its line.
+const MAX_LINE: usize = 2048;
+
+/// One secret found in a text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecretHit {
+    /// Stable detector ID, e.g. `aws-access-key-id`, `generic-password`.
+    pub detector: &'static str,
+    /// The secret value only (not the key name, not quotes).
+    pub span: Span,
+    /// True for generic key-name assignments and credentials in URLs (the rule skips these in dev files).
+    pub generic: bool,
+}
+
+/// How keyword hits are found; the default is [`Strategy::AhoCorasick`]. The others
+/// exist so the benchmark can compare them.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// One Aho-Corasick automaton over all keywords, one pass.
+    AhoCorasick,
+    /// One keyword regex per detector, each over the whole text.
+    RegexPerDetector,
+    /// A `RegexSet` says which detectors' keywords occur, then their regexes run.
+    RegexSet,
+}
+
+/// A detector with its compiled regex.
+struct Compiled {
+    spec: &'static Spec,
+    re: Option<Regex>,
+    /// The detector's keywords as one regex (for the non-default strategies).
+    trigger: Option<Regex>,
+}
+
+/// A keyword of the automaton and the detectors it triggers.
+struct Keyword {
+    len: usize,
+    /// (detector index, the keyword as written, for exact matching)
+    triggers: Vec<(usize, &'static str)>,
+}
+
+/// The compiled detectors; build once, share across threads.
+pub struct Scanner {
+    detectors: Vec<Compiled>,
+    keywords: Vec<Keyword>,
+    /// `None` only if the automaton could not be built; then the per-detector regexes run.
+    aho: Option<AhoCorasick>,
+    set: RegexSet,
+    allow: Vec<Regex>,
+    strategy: Strategy,
+}
+
+/// A candidate before overlap resolution.
+#[derive(Clone, Copy, Debug)]
+struct Cand {
+    id: &'static str,
+    start: usize,
+    end: usize,
+    generic: bool,
+    priority: u8,
+}
+
+/// Per-scan scratch.
+struct State {
+    cands: Vec<Cand>,
+    /// Per detector: the window its regex last ran over.
+    last_window: Vec<(usize, usize)>,
+    /// The last generic key processed.
+    last_key: (usize, usize),
+    has_auths: Option<bool>,
+}
+
+impl Scanner {
+    /// Compiles every detector. `allow`: values matching any of these are never reported.
+    pub fn new(allow: Vec<Regex>) -> Scanner {
+        Self::with_strategy(allow, Strategy::AhoCorasick)
+    }
+
+    /// [`Scanner::new`] with a chosen keyword strategy (for the benchmark).
+    #[doc(hidden)]
+    pub fn with_strategy(allow: Vec<Regex>, strategy: Strategy) -> Scanner {
+        special::init();
+        let mut detectors = Vec::with_capacity(SPECS.len());
+        let mut keywords: Vec<Keyword> = Vec::new();
+        let mut patterns: Vec<String> = Vec::new();
+        for (i, spec) in SPECS.iter().enumerate() {
+            let re = match &spec.kind {
+                // The patterns are constants checked by the unit tests; a bad one disables its detector.
+                Kind::Pattern { re, .. } => Regex::new(re).ok(),
+                _ => None,
+            };
+            let alts: Vec<String> = spec.keywords.iter().map(|k| regex::escape(k)).collect();
+            let flags = if spec.exact { "" } else { "(?i)" };
+            let trigger = Regex::new(&format!("{flags}(?:{})", alts.join("|"))).ok();
+            detectors.push(Compiled { spec, re, trigger });
+            for kw in spec.keywords {
+                let lower = kw.to_ascii_lowercase();
+                if let Some(k) = patterns.iter().position(|p| *p == lower) {
+                    keywords[k].triggers.push((i, kw));
+                } else {
+                    patterns.push(lower);
+                    keywords.push(Keyword { len: kw.len(), triggers: vec![(i, kw)] });
+                }
+            }
+        }
+        let aho = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&patterns)
+            .ok();
+        let set = RegexSet::new(detectors.iter().map(|d| d.trigger.as_ref().map_or("[^\\s\\S]", Regex::as_str)))
+            .unwrap_or_else(|_| RegexSet::empty());
+        Scanner { detectors, keywords, aho, set, allow, strategy }
+    }
+
+    /// Every detector ID, sorted.
+    pub fn detector_ids() -> &'static [&'static str] {
+        detectors::DETECTOR_IDS
+    }
+
+    /// All secrets in `text`, sorted by span start, without overlaps.
+    pub fn scan(&self, text: &str) -> Vec<SecretHit> {
+        let mut st = State {
+            cands: Vec::new(),
+            last_window: vec![(usize::MAX, 0); self.detectors.len()],
+            last_key: (usize::MAX, 0),
+            has_auths: None,
+        };
+        match (self.strategy, &self.aho) {
+            (Strategy::AhoCorasick, Some(aho)) => {
+                for m in aho.find_overlapping_iter(text) {
+                    let kw = &self.keywords[m.pattern().as_usize()];
+                    for &(d, written) in &kw.triggers {
+                        self.trigger(text, d, m.start(), kw.len, written, &mut st);
+                    }
+                }
+            }
+            (Strategy::AhoCorasick | Strategy::RegexPerDetector, _) => {
+                for d in 0..self.detectors.len() {
+                    self.run_trigger_regex(text, d, &mut st);
+                }
+            }
+            (Strategy::RegexSet, _) => {
+                for d in &self.set.matches(text) {
+                    self.run_trigger_regex(text, d, &mut st);
+                }
+            }
+        }
+        self.resolve(text, st.cands)
+    }
+
+    fn run_trigger_regex(&self, text: &str, d: usize, st: &mut State) {
+        let spec = self.detectors[d].spec;
+        let Some(trigger) = &self.detectors[d].trigger else { return };
+        for m in trigger.find_iter(text) {
+            let written = spec.keywords.iter().find(|k| k.eq_ignore_ascii_case(m.as_str())).copied().unwrap_or("");
+            self.trigger(text, d, m.start(), m.len(), written, st);
+        }
+    }
+
+    /// A keyword of detector `d` at `pos`: check it, then run the detector.
+    fn trigger(&self, text: &str, d: usize, pos: usize, len: usize, written: &str, st: &mut State) {
+        let spec = self.detectors[d].spec;
+        let bytes = text.as_bytes();
+        if spec.exact && bytes.get(pos..pos + len) != Some(written.as_bytes()) {
+            return;
+        }
+        if spec.prefix && pos > 0 && bytes[pos - 1].is_ascii_alphanumeric() {
+            return;
+        }
+        let push = |st: &mut State, id: &'static str, start: usize, end: usize, generic: bool| {
+            st.cands.push(Cand { id, start, end, generic, priority: spec.priority });
+        };
+        match &spec.kind {
+            Kind::Pattern { extra_lines, boundary, check, .. } => {
+                let Some(re) = &self.detectors[d].re else { return };
+                let (last_s, last_e) = st.last_window[d];
+                if pos >= last_s && pos < last_e {
+                    return;
+                }
+                let (ws, we) = window(text, pos, *extra_lines);
+                st.last_window[d] = (ws, we);
+                let hay = &text[ws..we];
+                for caps in re.captures_iter(hay) {
+                    let Some(m) = caps.get(1).or_else(|| caps.get(0)) else { continue };
+                    let (s, e) = (ws + m.start(), ws + m.end());
+                    if *boundary
+                        && (s > 0 && bytes[s - 1].is_ascii_alphanumeric()
+                            || e < bytes.len() && bytes[e].is_ascii_alphanumeric())
+                    {
+                        continue;
+                    }
+                    if check.is_some_and(|f| !f(m.as_str())) || is_placeholder(m.as_str()) {
+                        continue;
+                    }
+                    push(st, spec.id, s, e, false);
+                }
+            }
+            Kind::PrivateKey => {
+                if let Some((id, s, e)) = special::private_key(text, pos) {
+                    push(st, id, s, e, false);
+                }
+            }
+            Kind::GcpServiceAccount => {
+                if let Some((s, e)) = special::gcp_service_account(text, pos) {
+                    push(st, spec.id, s, e, false);
+                }
+            }
+            Kind::DockerAuth => {
+                let has = *st.has_auths.get_or_insert_with(|| text.contains("\"auths\""));
+                if has && let Some((s, e)) = special::docker_auth(text, pos) {
+                    push(st, spec.id, s, e, false);
+                }
+            }
+            Kind::UrlCredentials => {
+                if let Some((s, e)) = special::url_credentials(text, pos) {
+                    push(st, spec.id, s, e, true);
+                }
+            }
+            Kind::Generic => {
+                let (ks, ke) = special::key_around(text, pos, len);
+                if (ks, ke) == st.last_key {
+                    return;
+                }
+                st.last_key = (ks, ke);
+                if let Some((id, s, e)) = special::generic_assignment(text, ks, ke) {
+                    push(st, id, s, e, true);
+                }
+            }
+        }
+    }
+
+    /// Drops allowed values and overlaps (higher priority, then longer, wins); sorts by start.
+    fn resolve(&self, text: &str, mut cands: Vec<Cand>) -> Vec<SecretHit> {
+        cands.retain(|c| {
+            let v = &text[c.start..c.end];
+            !self.allow.iter().any(|re| re.is_match(v))
+        });
+        cands.sort_by(|a, b| {
+            b.priority.cmp(&a.priority).then((b.end - b.start).cmp(&(a.end - a.start))).then(a.start.cmp(&b.start))
+        });
+        let mut kept: Vec<Cand> = Vec::with_capacity(cands.len());
+        for c in cands {
+            let i = kept.partition_point(|k| k.start < c.start);
+            let clash_before = i > 0 && kept[i - 1].end > c.start;
+            let clash_after = kept.get(i).is_some_and(|k| k.start < c.end);
+            if !clash_before && !clash_after {
+                kept.insert(i, c);
+            }
+        }
+        kept.into_iter()
+            .map(|c| SecretHit { detector: c.id, span: Span::new(c.start, c.end), generic: c.generic })
+            .collect()
+    }
+}
+
+/// The line around `pos` plus `extra_lines` following lines, at most
+/// [`MAX_LINE`] bytes each way per line, on char boundaries.
+fn window(text: &str, pos: usize, extra_lines: usize) -> (usize, usize) {
+    let b = text.as_bytes();
+    let lo = pos.saturating_sub(MAX_LINE);
+    let start = b[lo..pos].iter().rposition(|&c| c == b'\n').map_or(lo, |i| lo + i + 1);
+    let hi = (pos + MAX_LINE * (extra_lines + 1)).min(b.len());
+    let mut end = pos;
+    let mut lines = extra_lines + 1;
+    while let Some(i) = b[end..hi].iter().position(|&c| c == b'\n') {
+        lines -= 1;
+        if lines == 0 {
+            return (special::ceil(text, start), end + i);
+        }
+        end += i + 1;
+    }
+    end = hi;
+    (special::ceil(text, start), special::floor(text, end))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,435 @@
+//! Detectors that need more than one regex: private key blocks, GCP service
+//! accounts, Docker `auths`, credentials in URLs, generic key-name assignments,
+//! and the JWT header check. Each takes the whole text and a keyword position
+//! and returns byte ranges; filtering against placeholders happens here too.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::detectors::{GENERIC_IDS, GENERIC_KEYWORDS};
+use super::filter::{base64_decode, is_placeholder, looks_like_secret};
+
+/// The largest distance searched from a keyword, in bytes (bounds the work on minified files).
+const MAX_BLOCK: usize = 64 * 1024;
+
+#[allow(clippy::unwrap_used)] // constant patterns, covered by tests
+static PEM_HEADER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\A-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----").unwrap()
+});
+#[allow(clippy::unwrap_used)]
+static GCP_TYPE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#""type"\s*:\s*\z"#).unwrap());
+#[allow(clippy::unwrap_used)]
+static GCP_KEY: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#""private_key"\s*:\s*"((?:[^"\\]|\\.)*)""#).unwrap());
+#[allow(clippy::unwrap_used)]
+static DOCKER_AUTH: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"\A"auth"\s*:\s*"([A-Za-z0-9+/]{4,}={0,2})""#).unwrap());
+
+/// Forces the lazily compiled regexes (so a scanner is fully built before it is shared).
+pub fn init() {
+    LazyLock::force(&PEM_HEADER);
+    LazyLock::force(&GCP_TYPE);
+    LazyLock::force(&GCP_KEY);
+    LazyLock::force(&DOCKER_AUTH);
+}
+
+/// The largest char boundary `<= i`.
+pub fn floor(text: &str, i: usize) -> usize {
+    text.floor_char_boundary(i)
+}
+
+/// The smallest char boundary `>= i`.
+pub fn ceil(text: &str, i: usize) -> usize {
+    text.ceil_char_boundary(i)
+}
+
+/// A JWT's header decodes to a JSON object with an `alg`.
+pub fn jwt_header_ok(token: &str) -> bool {
+    let header = token.split('.').next().unwrap_or("");
+    base64_decode(header)
+        .and_then(|b| String::from_utf8(b).ok())
+        .is_some_and(|h| h.trim_start().starts_with('{') && h.contains("\"alg\""))
+}
+
+/// A private key block starting at `pos` (`-----BEGIN `): its ID and byte range
+/// from BEGIN to the end of the END line's dashes. Works across real newlines,
+/// `\n` escapes and indented YAML block scalars.
+pub fn private_key(text: &str, pos: usize) -> Option<(&'static str, usize, usize)> {
+    let head = &text[pos..floor(text, (pos + 64).min(text.len()))];
+    let caps = PEM_HEADER.captures(head)?;
+    let label = caps.get(1)?.as_str();
+    let body_start = pos + caps.get(0)?.end();
+    let limit = floor(text, (body_start + MAX_BLOCK).min(text.len()));
+    let end_rel = text[body_start..limit].find("-----END ")?;
+    let end_start = body_start + end_rel;
+    let close_rel = text[end_start + 9..limit].find("-----")?;
+    let end = end_start + 9 + close_rel + 5;
+    let end_label = &text[end_start + 9..end - 5];
+    if end_label.len() > 40 || end_label.contains('\n') {
+        return None;
+    }
+    let body = &text[body_start..end_start];
+    let base64 = body.replace("\\n", "").replace("\\r", "");
+    let b64_chars = base64.bytes().filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')).count();
+    let compact: String = base64.chars().filter(|c| !c.is_whitespace() && *c != '"').collect();
+    if b64_chars < 64 || is_placeholder(&compact) {
+        return None;
+    }
+    let id = if label.starts_with("PGP") { "pgp-private-key" } else { "private-key" };
+    Some((id, pos, end))
+}
+
+/// `"type": "service_account"` at `pos` (the quoted keyword): the `private_key`
+/// string value of the same JSON object.
+pub fn gcp_service_account(text: &str, pos: usize) -> Option<(usize, usize)> {
+    let before = &text[floor(text, pos.saturating_sub(64))..pos];
+    if !GCP_TYPE.is_match(before) {
+        return None;
+    }
+    let lo = floor(text, pos.saturating_sub(MAX_BLOCK / 2));
+    let hi = floor(text, (pos + MAX_BLOCK / 2).min(text.len()));
+    let window = &text[lo..hi];
+    // the nearest private_key to the "type" key
+    let value =
+        GCP_KEY.captures_iter(window).filter_map(|c| c.get(1)).min_by_key(|m| (lo + m.start()).abs_diff(pos))?;
+    let v = value.as_str();
+    if !v.contains("PRIVATE KEY") || is_placeholder(v) {
+        return None;
+    }
+    let compact = v.replace("\\n", "");
+    let b64 = compact.bytes().filter(u8::is_ascii_alphanumeric).count();
+    (b64 >= 64).then_some((lo + value.start(), lo + value.end()))
+}
+
+/// `"auth": "<base64>"` at `pos` in a file that has `"auths"`: the base64 value,
+/// when it decodes to `user:password` with a real password.
+pub fn docker_auth(text: &str, pos: usize) -> Option<(usize, usize)> {
+    let head = &text[pos..floor(text, (pos + 4096).min(text.len()))];
+    let m = DOCKER_AUTH.captures(head)?.get(1)?;
+    let decoded = String::from_utf8(base64_decode(m.as_str())?).ok()?;
+    let (user, pass) = decoded.split_once(':')?;
+    if user.is_empty() || pass.is_empty() || is_placeholder(pass) || is_placeholder(m.as_str()) {
+        return None;
+    }
+    Some((pos + m.start(), pos + m.end()))
+}
+
+/// `scheme://user:pass@host` with `://` at `pos`: the password.
+pub fn url_credentials(text: &str, pos: usize) -> Option<(usize, usize)> {
+    let b = text.as_bytes();
+    let mut s = pos;
+    while s > 0 && pos - s < 32 && (b[s - 1].is_ascii_alphanumeric() || matches!(b[s - 1], b'+' | b'.' | b'-')) {
+        s -= 1;
+    }
+    if s == pos || !b[s].is_ascii_alphabetic() {
+        return None;
+    }
+    let start = pos + 3;
+    let mut end = start;
+    while end < b.len()
+        && end - start < 512
+        && !b[end].is_ascii_whitespace()
+        && !matches!(b[end], b'/' | b'?' | b'#' | b'"' | b'\'' | b'<' | b'>' | b'`' | b'\\' | b'|')
+    {
+        end += 1;
+    }
+    let authority = &text[start..end];
+    let at = authority.rfind('@')?;
+    let userinfo = &authority[..at];
+    let colon = userinfo.find(':')?;
+    let pass = &userinfo[colon + 1..];
+    if pass.len() < 3 || is_placeholder(pass) || is_placeholder(userinfo) {
+        return None;
+    }
+    let pstart = start + colon + 1;
+    Some((pstart, pstart + pass.len()))
+}
+
+/// Key-name words after the secret keyword that make the key a pointer or a setting
+/// rather than the secret itself (`password_file`, `token_url`, `secretKeyRef`).
+const NOT_SECRET_AFTER: &[&str] = &[
+    "file",
+    "files",
+    "path",
+    "paths",
+    "env",
+    "var",
+    "variable",
+    "name",
+    "names",
+    "ref",
+    "id",
+    "ids",
+    "url",
+    "uri",
+    "endpoint",
+    "type",
+    "length",
+    "len",
+    "size",
+    "count",
+    "min",
+    "max",
+    "expiry",
+    "expires",
+    "expiration",
+    "ttl",
+    "timeout",
+    "dir",
+    "arn",
+    "mount",
+    "source",
+    "hash",
+    "hashed",
+    "policy",
+    "prefix",
+    "regex",
+    "pattern",
+    "header",
+    "field",
+    "enabled",
+    "required",
+    "mode",
+    "version",
+    "rotation",
+    "manager",
+    "store",
+    "provider",
+    "location",
+    "command",
+    "cmd",
+    "script",
+    "helper",
+    "method",
+    "format",
+    "label",
+    "description",
+    "desc",
+    "hint",
+    "selector",
+    "key_ref",
+    "kind",
+    "template",
+    "validator",
+    "policies",
+    "reset",
+    "lifetime",
+    "age",
+    "strength",
+    "secure",
+];
+
+/// Key-name words before the keyword that make the value a non-secret token.
+const NOT_SECRET_BEFORE: &[&str] =
+    &["page", "next", "continuation", "cursor", "idempotency", "pagination", "sync", "max", "min", "num", "total"];
+
+/// Splits an identifier into lowercase words at `_ - .` and lower-to-upper changes.
+fn words(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut prev_lower = false;
+    for c in s.chars() {
+        if matches!(c, '_' | '-' | '.') {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        cur.push(c.to_ascii_lowercase());
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// The generic ID for a key name, or `None` when the key is not a secret's name.
+pub fn classify_key(key: &str) -> Option<&'static str> {
+    let lower = key.to_ascii_lowercase();
+    let kb = key.as_bytes();
+    // the last keyword occurrence that stands as a word-ish part of the key
+    let mut best: Option<(usize, usize, usize)> = None; // (start, end, id index)
+    for &(kw, id) in GENERIC_KEYWORDS {
+        let mut from = 0;
+        while let Some(i) = lower[from..].find(kw) {
+            let s = from + i;
+            let mut e = s + kw.len();
+            if kb.get(e) == Some(&b's') && !kb.get(e + 1).is_some_and(u8::is_ascii_lowercase) {
+                e += 1;
+            }
+            if !kb.get(e).is_some_and(u8::is_ascii_lowercase) && best.is_none_or(|(bs, ..)| s >= bs) {
+                best = Some((s, e, id));
+            }
+            from = s + 1;
+        }
+    }
+    let (s, e, id) = best?;
+    if words(&key[e..]).iter().any(|w| NOT_SECRET_AFTER.contains(&w.as_str()))
+        || words(&key[..s]).iter().any(|w| NOT_SECRET_BEFORE.contains(&w.as_str()))
+    {
+        return None;
+    }
+    Some(GENERIC_IDS[id])
+}
+
+/// The byte range of the key around a keyword at `pos..pos + len`.
+pub fn key_around(text: &str, pos: usize, len: usize) -> (usize, usize) {
+    let b = text.as_bytes();
+    let is_key = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.');
+    let mut s = pos;
+    while s > 0 && pos - s < 128 && is_key(b[s - 1]) {
+        s -= 1;
+    }
+    let mut e = pos + len;
+    while e < b.len() && e - pos < 128 && is_key(b[e]) {
+        e += 1;
+    }
+    (s, e)
+}
+
+/// A generic assignment whose key is `text[ks..ke]`: `(id, value start, value end)`.
+pub fn generic_assignment(text: &str, ks: usize, ke: usize) -> Option<(&'static str, usize, usize)> {
+    let bytes = text.as_bytes();
+    let key = text[ks..ke].trim_start_matches(['-', '.']);
+    let id = classify_key(key)?;
+    let mut i = ke;
+    if i < bytes.len() && matches!(bytes[i], b'"' | b'\'' | b'`') {
+        i += 1;
+    }
+    while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
+        i += 1;
+    }
+    let rest = &bytes[i..];
+    let op = if rest.starts_with(b"=>") || rest.starts_with(b":=") {
+        2
+    } else if rest.starts_with(b"==") || rest.starts_with(b"::") {
+        return None;
+    } else if rest.first().is_some_and(|&c| c == b'=' || c == b':') {
+        1
+    } else {
+        return None;
+    };
+    i += op;
+    while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
+        i += 1;
+    }
+    let (vs, ve) = match bytes.get(i) {
+        Some(&q @ (b'"' | b'\'' | b'`')) => {
+            let vs = i + 1;
+            let mut j = vs;
+            loop {
+                match bytes.get(j) {
+                    None | Some(b'\n') => return None,
+                    Some(b'\\') => j += 2,
+                    Some(&c) if c == q => break,
+                    Some(_) => j += 1,
+                }
+            }
+            (vs, j)
+        }
+        Some(_) => {
+            let mut j = i;
+            while j < bytes.len()
+                && !bytes[j].is_ascii_whitespace()
+                && !matches!(bytes[j], b'"' | b'\'' | b'`' | b';' | b',' | b')' | b'}' | b']' | b'&' | b'<')
+            {
+                j += 1;
+            }
+            (i, j)
+        }
+        None => return None,
+    };
+    let value = text.get(vs..ve)?;
+    looks_like_secret(value).then_some((id, vs, ve))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classify_key_table() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("DB_PASSWORD", Some("generic-password")),
+            ("dbPassword", Some("generic-password")),
+            ("client-secret", Some("generic-secret")),
+            ("aws_secret_access_key", Some("generic-secret")),
+            ("GITHUB_TOKEN", Some("generic-token")),
+            ("accessToken", Some("generic-token")),
+            ("x-api-key", Some("generic-api-key")),
+            ("apiKey", Some("generic-api-key")),
+            ("PRIVATE_KEY", Some("generic-private-key")),
+            ("privateKey", Some("generic-private-key")),
+            ("GOOGLE_APPLICATION_CREDENTIALS_JSON", Some("generic-credentials")),
+            ("secret_token", Some("generic-token")),
+            ("passwords", Some("generic-password")),
+            ("password_file", None),
+            ("token_env", None),
+            ("secretKeyRef", None),
+            ("secret_name", None),
+            ("tokenizer", None),
+            ("secretary", None),
+            ("passwordless", None),
+            ("max_tokens", None),
+            ("nextPageToken", None),
+            ("api_key_id", None),
+        ];
+        for &(key, expected) in cases {
+            assert_eq!(classify_key(key), expected, "{key:?}");
+        }
+    }
+
+    #[test]
+    fn generic_assignment_table() {
+        // (line, expected value)
+        let cases: &[(&str, Option<&str>)] = &[
+            ("DB_PASSWORD=Zq3v9Lm2Rt7Wx4Kp", Some("Zq3v9Lm2Rt7Wx4Kp")),
+            ("export API_TOKEN='Zq3v9Lm2Rt7Wx4Kp'", Some("Zq3v9Lm2Rt7Wx4Kp")),
+            ("  password: \"Zq3v9Lm2Rt7Wx4Kp\"", Some("Zq3v9Lm2Rt7Wx4Kp")),
+            ("{\"clientSecret\": \"Zq3v9Lm2Rt7Wx4Kp\"}", Some("Zq3v9Lm2Rt7Wx4Kp")),
+            ("db_password = \"Zq3v9Lm2Rt7Wx4Kp\"", Some("Zq3v9Lm2Rt7Wx4Kp")),
+            ("token := \"Zq3v9Lm2Rt7Wx4Kp\"", Some("Zq3v9Lm2Rt7Wx4Kp")),
+            (":api_key => 'Zq3v9Lm2Rt7Wx4Kp'", Some("Zq3v9Lm2Rt7Wx4Kp")),
+            ("password: hunter", None),
+            ("password: ${DB_PASSWORD}", None),
+            ("password = var.db_password", None),
+            ("password_file: /run/secrets/db", None),
+            ("token_env: GH_TOKEN", None),
+            ("if token == \"Zq3v9Lm2Rt7Wx4Kp\"", None),
+            ("token = lexer.next_token()", None),
+            ("password: true", None),
+            ("password:", None),
+            ("secret: \"unterminated", None),
+        ];
+        for &(line, expected) in cases {
+            let lower = line.to_ascii_lowercase();
+            let pos = GENERIC_KEYWORDS.iter().filter_map(|(kw, _)| lower.find(kw)).min().unwrap_or(0);
+            let (ks, ke) = key_around(line, pos, 1);
+            let got = generic_assignment(line, ks, ke).map(|(_, s, e)| &line[s..e]);
+            assert_eq!(got, expected, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn url_credentials_table() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("postgres://app:Zq3v9Lm2@db.internal:5432/app", Some("Zq3v9Lm2")),
+            ("redis://:s3cr3tV4lue@cache:6379", Some("s3cr3tV4lue")),
+            ("https://user:p@ss@host/x", Some("p@ss")),
+            ("https://user:${PASS}@host", None),
+            ("https://user:password@host", None),
+            ("mongodb+srv://<user>:<password>@cluster0", None),
+            ("https://example.com:8080/path", None),
+            ("https://user@host", None),
+        ];
+        for &(text, expected) in cases {
+            let pos = text.find("://").unwrap_or(0);
+            assert_eq!(url_credentials(text, pos).map(|(s, e)| &text[s..e]), expected, "{text:?}");
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! Table-driven tests for every detector, overlap resolution and the allow list.
+//! Fake values are built from a patterned filler so no literal looks like a real key.
+
+use super::*;
+
+/// `n` patterned characters from `alphabet`, starting with a marker when it fits.
+fn fill(n: usize, alphabet: &str) -> String {
+    let a: Vec<char> = alphabet.chars().collect();
+    (0..n).map(|i| a[(i * 7 + 3) % a.len()]).collect()
+}
+
+const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const HEX: &str = "0123456789abcdef";
+const B64: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+fn hits(text: &str) -> Vec<(&'static str, String)> {
+    Scanner::new(Vec::new()).scan(text).into_iter().map(|h| (h.detector, text[h.span.range()].to_owned())).collect()
+}
+
+fn pem(label: &str) -> String {
+    let body: Vec<String> = (0..4).map(|i| fill(64, &B64[i..])).collect();
+    format!("-----BEGIN {label}-----\n{}\n-----END {label}-----", body.join("\n"))
+}
+
+#[test]
+fn every_detector_fires() {
+    let jwt_header = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9";
+    let cases: Vec<(String, &str, String)> = vec![
+        (String::new(), "aws-access-key-id", "AKIAENVLINTFIXTURE22".into()),
+        ("aws_secret_access_key = ".into(), "aws-secret-access-key", fill(40, B64)),
+        ("token: ".into(), "github-pat", format!("ghp_{}", fill(36, ALNUM))),
+        ("token: ".into(), "github-oauth-token", format!("gho_{}", fill(36, ALNUM))),
+        ("token: ".into(), "github-app-token", format!("ghs_{}", fill(36, ALNUM))),
+        ("token: ".into(), "github-refresh-token", format!("ghr_{}", fill(40, ALNUM))),
+        (
+            "token: ".into(),
+            "github-fine-grained-pat",
+            format!("github_pat_{}_{}", fill(22, ALNUM), fill(59, &ALNUM[5..])),
+        ),
+        ("x ".into(), "gitlab-pat", format!("glpat-{}", fill(20, ALNUM))),
+        ("x ".into(), "slack-token", format!("xoxb-123456789012-1234567890123-{}", fill(24, ALNUM))),
+        (
+            "url: ".into(),
+            "slack-webhook-url",
+            format!("https://hooks.slack.com/services/T01ABCDEF/B01ABCDEF/{}", fill(24, ALNUM)),
+        ),
+        ("k=".into(), "stripe-secret-key", format!("sk_live_{}", fill(24, ALNUM))),
+        ("k=".into(), "stripe-restricted-key", format!("rk_live_{}", fill(24, ALNUM))),
+        ("k=".into(), "openai-api-key", format!("sk-proj-{}", fill(48, ALNUM))),
+        ("k=".into(), "openai-api-key", format!("sk-{}T3BlbkFJ{}", fill(20, ALNUM), fill(20, &ALNUM[3..]))),
+        ("k=".into(), "anthropic-api-key", format!("sk-ant-api03-{}AA", fill(93, ALNUM))),
+        ("k=".into(), "google-api-key", format!("AIza{}", fill(35, ALNUM))),
+        ("k=".into(), "jwt", format!("{jwt_header}.{}.{}", fill(40, ALNUM), fill(43, ALNUM))),
+        ("k=".into(), "sendgrid-api-key", format!("SG.{}.{}", fill(22, ALNUM), fill(43, ALNUM))),
+        ("TWILIO_API_KEY=".into(), "twilio-api-key", format!("SK{}", fill(32, HEX))),
+        ("k=".into(), "mailchimp-api-key", format!("{}-us21", fill(32, HEX))),
+        ("k=".into(), "npm-token", format!("npm_{}", fill(36, ALNUM))),
+        ("k=".into(), "pypi-token", format!("pypi-AgEIcHlwaS5vcmc{}", fill(60, ALNUM))),
+        ("AccountKey=".into(), "azure-storage-account-key", format!("{}==", fill(86, B64))),
+        (
+            "DefaultEndpointsProtocol=https;AccountName=envlintfixture;AccountKey=".into(),
+            "azure-storage-connection-string",
+            format!("{}==", fill(86, B64)),
+        ),
+        ("HEROKU_API_KEY=".into(), "heroku-api-key", "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d".into()),
+        ("DD_API_KEY=".into(), "datadog-api-key", fill(32, HEX)),
+        ("DATADOG_APP_KEY=".into(), "datadog-app-key", fill(40, HEX)),
+        ("k=".into(), "shopify-token", format!("shpat_{}", fill(32, HEX))),
+        ("k=".into(), "digitalocean-token", format!("dop_v1_{}", fill(64, HEX))),
+        ("k=".into(), "huggingface-token", format!("hf_{}", fill(34, ALNUM))),
+        ("k=".into(), "terraform-cloud-token", format!("{}.atlasv1.{}", fill(14, ALNUM), fill(67, ALNUM))),
+        ("k=".into(), "vault-token", format!("hvs.{}", fill(90, ALNUM))),
+        ("k=".into(), "grafana-service-account-token", format!("glsa_{}_{}", fill(32, ALNUM), fill(8, HEX))),
+        ("k=".into(), "grafana-cloud-token", format!("glc_{}", fill(60, ALNUM))),
+        ("bot ".into(), "telegram-bot-token", format!("123456789:AA{}", fill(33, ALNUM))),
+        ("DB_URL=postgres://app:".into(), "url-credentials", "Zq3v9Lm2Rt7Wx4Kp".into()),
+        ("DB_PASSWORD=".into(), "generic-password", "Zq3v9Lm2Rt7Wx4Kp".into()),
+        ("client-secret: ".into(), "generic-secret", "Zq3v9Lm2Rt7Wx4Kp".into()),
+        ("export API_TOKEN=".into(), "generic-token", "Zq3v9Lm2Rt7Wx4Kp".into()),
+        ("\"apiKey\": \"".into(), "generic-api-key", "Zq3v9Lm2Rt7Wx4Kp".into()),
+        ("PRIVATE_KEY=".into(), "generic-private-key", "Zq3v9Lm2Rt7Wx4Kp".into()),
+        ("credentials = \"".into(), "generic-credentials", "Zq3v9Lm2Rt7Wx4Kp".into()),
+        (String::new(), "private-key", pem("RSA PRIVATE KEY")),
+        (String::new(), "private-key", pem("OPENSSH PRIVATE KEY")),
+        (String::new(), "private-key", pem("PRIVATE KEY")),
+        (String::new(), "pgp-private-key", pem("PGP PRIVATE KEY BLOCK")),
+    ];
+    for (before, id, value) in &cases {
+        let after = if *id == "url-credentials" { "@db.internal:5432/app" } else { "\"" };
+        let text = format!("{before}{value}{after}\nnext: line\n");
+        assert_eq!(hits(&text), vec![(*id, value.clone())], "{id}: {text}");
+    }
+}
+
+#[test]
+fn structured_detectors() {
+    // GCP service account: the private_key value wins over the key block inside it
+    let key = pem("PRIVATE KEY").replace('\n', "\\n");
+    let json = format!(
+        "{{\n  \"type\": \"service_account\",\n  \"project_id\": \"envlint-fixture\",\n  \"private_key_id\": \"{}\",\n  \"private_key\": \"{key}\\n\",\n  \"client_email\": \"ci@envlint-fixture.iam.gserviceaccount.com\"\n}}\n",
+        fill(40, HEX)
+    );
+    let got = hits(&json);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].0, "gcp-service-account");
+    assert!(got[0].1.starts_with("-----BEGIN PRIVATE KEY-----\\n"));
+
+    // Docker config.json auths
+    let auth = "ZW52bGludDpGaXh0dXJlLVJlZ2lzdHJ5LVBhc3MtMjAyNA=="; // envlint:Fixture-Registry-Pass-2024
+    let docker = format!("{{\"auths\":{{\"registry.envlint.dev\":{{\"auth\":\"{auth}\"}}}}}}");
+    assert_eq!(hits(&docker), vec![("docker-registry-auth", auth.to_owned())]);
+    // without "auths" it is just a field called auth
+    assert_eq!(hits(&format!("{{\"auth\":\"{auth}\"}}")), vec![]);
+
+    // private key in a dotenv double-quoted value with real newlines, and with \n escapes
+    let block = pem("EC PRIVATE KEY");
+    let dotenv = format!("TLS_KEY=\"{block}\"\nOTHER=1\n");
+    assert_eq!(hits(&dotenv), vec![("private-key", block.clone())]);
+    let escaped = block.replace('\n', "\\n");
+    let dotenv = format!("TLS_KEY=\"{escaped}\\n\"\n");
+    assert_eq!(hits(&dotenv), vec![("private-key", escaped.clone())]);
+    // YAML block scalar
+    let indented = block.replace('\n', "\n    ");
+    let yaml = format!("tls:\n  key: |\n    {indented}\n  cert: x\n");
+    assert_eq!(hits(&yaml), vec![("private-key", indented)]);
+}
+
+#[test]
+fn never_fires() {
+    let cases: Vec<String> = vec![
+        "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE".into(),
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into(),
+        "GITHUB_TOKEN=ghp_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX".into(),
+        "GITHUB_TOKEN=${{ secrets.GITHUB_TOKEN }}".into(),
+        "password: ${DB_PASSWORD}".into(),
+        "password: $DB_PASSWORD".into(),
+        "password = var.db_password".into(),
+        "password = local.pw".into(),
+        "password = data.vault_generic_secret.db.data[\"pw\"]".into(),
+        "password = module.db.password".into(),
+        "token = env(\"TOKEN\")".into(),
+        "token = os.environ[\"TOKEN\"]".into(),
+        "const token = process.env.TOKEN;".into(),
+        "password: \"{{ .Values.password }}\"".into(),
+        "password = \"%{password}\"".into(),
+        "DB_PASSWORD=changeme".into(),
+        "DB_PASSWORD=change_me".into(),
+        "DB_PASSWORD=<your-password>".into(),
+        "API_KEY=your_api_key_here".into(),
+        "API_KEY=your-api-key".into(),
+        "SECRET_KEY=example-secret-value".into(),
+        "SECRET_KEY=dummy-secret-123".into(),
+        "SECRET_KEY=sample_value_123".into(),
+        "SECRET_KEY=placeholder".into(),
+        "SECRET_KEY=fake_secret_123".into(),
+        "SECRET_KEY=REDACTED".into(),
+        "SECRET_KEY=********".into(),
+        "SECRET_KEY=...".into(),
+        "SECRET_KEY=TODO".into(),
+        "SECRET_KEY=null".into(),
+        "SECRET_KEY=".into(),
+        "SECRET_KEY=\"\"".into(),
+        "password: hunter".into(),
+        "password: true".into(),
+        "password_file: /run/secrets/db_password".into(),
+        "token_env: GH_TOKEN".into(),
+        "token_url: https://auth.internal/oauth/token".into(),
+        "max_tokens: 4096".into(),
+        format!("k=sk_test_{}", fill(24, ALNUM)),
+        format!("k=pk_live_{}", fill(24, ALNUM)),
+        "k=sk_test_4eC39HqLyjWDarjtT1zdp7dc".into(),
+        "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 user@host".into(),
+        pem("PUBLIC KEY"),
+        pem("CERTIFICATE"),
+        "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----".into(),
+        "url = \"https://user:password@host/x\"".into(),
+        "url = \"https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz\"".into(),
+        "integrity: sha512-Zq3v9Lm2Rt7Wx4KpZq3v9Lm2Rt7Wx4KpZq3v9Lm2Rt7Wx4Kp==".into(),
+        "id = \"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d\"".into(),
+        "commit: 3f786850e387550fdab836ed7e6dc881de23001b".into(),
+        "task-0123456789abcdef0123456789abcdef0123456789abcdef".into(),
+        format!("msg.{}", fill(70, ALNUM)),
+    ];
+    for text in &cases {
+        assert_eq!(hits(text), vec![], "{text}");
+    }
+}
+
+#[test]
+fn specific_beats_generic_and_sorted() {
+    let gh = format!("ghp_{}", fill(36, ALNUM));
+    let text = format!("DB_PASSWORD=Zq3v9Lm2Rt7Wx4Kp\nGITHUB_TOKEN={gh}\nAKIAENVLINTFIXTURE22\n");
+    let got = Scanner::new(Vec::new()).scan(&text);
+    let ids: Vec<(&str, bool)> = got.iter().map(|h| (h.detector, h.generic)).collect();
+    assert_eq!(ids, vec![("generic-password", true), ("github-pat", false), ("aws-access-key-id", false)]);
+    assert!(got.windows(2).all(|w| w[0].span.end <= w[1].span.start));
+    assert_eq!(&text[got[1].span.range()], gh);
+}
+
+#[test]
+fn allow_list() {
+    let allow = vec![Regex::new("^AKIAENVLINT").expect("regex")];
+    let scanner = Scanner::new(allow);
+    assert!(scanner.scan("AKIAENVLINTFIXTURE22").is_empty());
+    assert_eq!(scanner.scan("AKIAQYLPMN5HHHFPZAM2").len(), 1);
+}
+
+#[test]
+fn strategies_agree() {
+    let text = format!(
+        "DB_PASSWORD=Zq3v9Lm2Rt7Wx4Kp\nGITHUB_TOKEN=ghp_{}\naws_secret_access_key={}\n{}\nmsg.x task-y",
+        fill(36, ALNUM),
+        fill(40, B64),
+        pem("RSA PRIVATE KEY")
+    );
+    let base = Scanner::new(Vec::new()).scan(&text);
+    assert_eq!(base.len(), 4);
+    for s in [Strategy::RegexPerDetector, Strategy::RegexSet] {
+        assert_eq!(Scanner::with_strategy(Vec::new(), s).scan(&text), base, "{s:?}");
+    }
+}
+
+#[test]
+fn ids_are_consistent() {
+    let mut from_specs: Vec<&str> = SPECS.iter().map(|s| s.id).filter(|id| *id != "generic").collect();
+    from_specs.extend(detectors::GENERIC_IDS);
+    from_specs.push("pgp-private-key");
+    from_specs.sort_unstable();
+    from_specs.dedup();
+    assert_eq!(from_specs, Scanner::detector_ids());
+    assert!(Scanner::detector_ids().len() >= 30);
+    for spec in SPECS {
+        if let Kind::Pattern { re, .. } = &spec.kind {
+            assert!(Regex::new(re).is_ok(), "{}", spec.id);
+        }
+    }
+}
+
+#[test]
+fn non_ascii_and_edges() {
+    // windows land on char boundaries; spans stay valid
+    let text = format!("é🦀 password: \"Zq3v9Lm2Rt7Wx4Kp\" 🦀\n{}AKIAENVLINTFIXTURE22é", "ü".repeat(3000));
+    let got = hits(&text);
+    assert_eq!(got.len(), 2, "{got:?}");
+    for t in ["", "a", "://", "-----BEGIN ", "password", "\"auth\"", "\"service_account\"", "token=", "sk-"] {
+        assert!(hits(t).is_empty(), "{t:?}");
+    }
+}
