@@ -73,10 +73,9 @@ impl Rule for CommittedSecret {
                 continue;
             }
             let shown = mask(file.source.slice(hit.span));
-            let kind = if hit.generic { "generic secret assignment" } else { "secret" };
             out.report_with_properties(
                 hit.span,
-                format!("{kind} committed ({}): `{shown}`", hit.detector),
+                format!("committed secret ({}): `{shown}`", hit.detector),
                 &[("detector", hit.detector)],
             );
         }
