@@ -6,7 +6,7 @@ use crate::finding::Severity;
 use crate::redact::mask;
 use crate::rule::{Emitter, FileCx, Rule, RuleMeta};
 
-const DOCS: &str = r#"## What it does
+const DOCS: &str = r"## What it does
 Finds credentials committed in any text file envlint scans — dotenv, YAML, HCL,
 JSON, source code, READMEs, `.npmrc`, key files — with provider-specific
 detectors (AWS, GitHub, GitLab, Slack, Stripe, OpenAI, Anthropic, Google, GCP
@@ -47,7 +47,7 @@ Revoke and rotate the credential first — assume it is compromised. Then load i
 at runtime from a secret manager or the CI's secret store (`${{ secrets.X }}`,
 masked GitLab variables), and keep only a placeholder in the file. If the value
 is a known fake, add a regex for it to `[secrets] allow`.
-"#;
+";
 
 static META: RuleMeta = RuleMeta {
     id: Cow::Borrowed("committed-secret"),
