@@ -220,19 +220,8 @@ fn terraform_carriers(root: &Node, src: &SourceFile, out: &mut Vec<Carrier>) {
             }
             "aws_elastic_beanstalk_environment" => {
                 for setting in res.body.get_all("setting") {
-                    if setting.get("namespace").and_then(Node::as_str) == Some(BEANSTALK_ENV_NAMESPACE)
-                        && let Some(name) = setting.get("name")
-                        && let Some(key) = name.as_str()
-                    {
-                        let (value, value_span) =
-                            setting.get("value").map_or((CarrierValue::Unset, name.span), |v| node_value(v, src));
-                        out.push(Carrier {
-                            key: key.to_owned(),
-                            key_span: content_span(name, src).unwrap_or(name.span),
-                            value,
-                            value_span,
-                            scope: format!("{scope}.setting"),
-                        });
+                    if setting.get("namespace").and_then(Node::as_str) == Some(BEANSTALK_ENV_NAMESPACE) {
+                        out.extend(name_value_pair(setting, &format!("{scope}.setting"), src));
                     }
                 }
             }
@@ -242,20 +231,9 @@ fn terraform_carriers(root: &Node, src: &SourceFile, out: &mut Vec<Carrier>) {
                 {
                     for container in tree.items() {
                         let cname = container.get("name").and_then(Node::as_str).unwrap_or("?");
+                        let pair_scope = format!("{scope}.container_definitions[{cname}].environment");
                         for pair in container.get("environment").map_or(&[][..], Node::items) {
-                            if let Some(name) = pair.get("name")
-                                && let Some(key) = name.as_str()
-                            {
-                                let (value, value_span) =
-                                    pair.get("value").map_or((CarrierValue::Unset, name.span), |v| node_value(v, src));
-                                out.push(Carrier {
-                                    key: key.to_owned(),
-                                    key_span: content_span(name, src).unwrap_or(name.span),
-                                    value,
-                                    value_span,
-                                    scope: format!("{scope}.container_definitions[{cname}].environment"),
-                                });
-                            }
+                            out.extend(name_value_pair(pair, &pair_scope, src));
                         }
                     }
                 }
@@ -263,6 +241,20 @@ fn terraform_carriers(root: &Node, src: &SourceFile, out: &mut Vec<Carrier>) {
             _ => {}
         }
     }
+}
+
+/// A `{name = "KEY", value = "v"}` object (ECS container environment, Beanstalk setting).
+fn name_value_pair(pair: &Node, scope: &str, src: &SourceFile) -> Option<Carrier> {
+    let name = pair.get("name")?;
+    let key = name.as_str()?;
+    let (value, value_span) = pair.get("value").map_or((CarrierValue::Unset, name.span), |v| node_value(v, src));
+    Some(Carrier {
+        key: key.to_owned(),
+        key_span: content_span(name, src).unwrap_or(name.span),
+        value,
+        value_span,
+        scope: scope.to_owned(),
+    })
 }
 
 /// The container list of an ECS task definition, with spans into the file:
