@@ -1,5 +1,11 @@
-//! The scan pipeline: discover → read, parse and infer the environment per file
-//! (parallel) → module-level environment pass → per-file rules (parallel) → sort.
+//! The scan pipeline: discover → per file, in parallel: read, parse, infer the
+//! environment, run the rules → cross-file environment passes over small facts →
+//! rules on the files those passes could change → sort.
+//!
+//! Memory stays bounded: a file's text and tree are dropped as soon as its rules
+//! have run, except for the few files whose environment a cross-file pass may
+//! still decide (Terraform and dotenv files with no environment of their own),
+//! and the masked text of files with findings, kept for snippets.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -32,18 +38,39 @@ pub struct ScanInput<'a> {
     pub run_rules: bool,
 }
 
-/// One scanned file, after phase 1.
-pub struct ScannedFile {
-    pub source: Arc<SourceFile>,
-    pub kind: FileKind,
-    pub env: FileEnv,
-    pub doc: Option<Document>,
-    pub parse_error: Option<ParseError>,
+/// One read and parsed file, while its rules have not run yet.
+struct ScannedFile {
+    source: Arc<SourceFile>,
+    kind: FileKind,
+    env: FileEnv,
+    doc: Option<Document>,
+    parse_error: Option<ParseError>,
     /// Path relative to the config directory, for overrides.
     config_rel: String,
+}
+
+/// The small facts about a file that outlive its text (for the cross-file passes
+/// and `envlint envs`).
+struct FileMeta {
+    path: Arc<str>,
+    kind: FileKind,
+    env: FileEnv,
+    /// A compose file's `env_file:` targets, as written.
+    env_files: Vec<String>,
     /// A `.tf` file's own `variable "environment"` default, for the module pass.
     tf_variable_env: Option<FileEnv>,
 }
+
+/// One file after phase 1.
+struct Phase1 {
+    meta: FileMeta,
+    /// The file, if its rules wait for the cross-file passes.
+    pending: Option<Box<ScannedFile>>,
+    /// Findings and the source to render them from, if its rules have run.
+    checked: Option<Checked>,
+}
+
+type Checked = (Vec<Finding>, Option<Arc<SourceFile>>);
 
 /// What a scan produced.
 #[derive(Default)]
@@ -67,7 +94,7 @@ impl ScanOutput {
 }
 
 enum Loaded {
-    File(Box<ScannedFile>),
+    File(Box<Phase1>),
     Binary,
     Large,
     Unreadable(String),
@@ -80,8 +107,14 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
     let config_dir = canonical(&settings.config_dir);
     let repo_root = input.repo_root.map(canonical);
 
-    let loaded: Vec<Loaded> =
-        discovery.files.par_iter().map(|c| load(c, settings, &env_rules, &config_dir, repo_root.as_deref())).collect();
+    let scanner = crate::secrets::Scanner::new(settings.secrets_allow.clone());
+    let rules = if input.run_rules { rules } else { &[] };
+    let check = |f: &ScannedFile| run_rules(f, settings, rules, &scanner);
+    let loaded: Vec<Loaded> = discovery
+        .files
+        .par_iter()
+        .map(|c| load(c, settings, &env_rules, &config_dir, repo_root.as_deref(), &check))
+        .collect();
 
     let mut out = ScanOutput { warnings: discovery.warnings, ..ScanOutput::default() };
     let mut files = Vec::with_capacity(loaded.len());
@@ -93,22 +126,30 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
             Loaded::Unreadable(w) => out.warnings.push(w),
         }
     }
-    terraform_module_pass(&mut files);
-    compose_env_file_pass(&mut files);
-
-    if input.run_rules {
-        let scanner = crate::secrets::Scanner::new(settings.secrets_allow.clone());
-        let per_file: Vec<(Vec<Finding>, Option<Arc<SourceFile>>)> =
-            files.par_iter().map(|f| run_rules(f, settings, rules, &scanner)).collect();
-        for (findings, shown) in per_file {
+    {
+        let mut metas: Vec<&mut FileMeta> = files.iter_mut().map(|f| &mut f.meta).collect();
+        terraform_module_pass(&mut metas);
+        compose_env_file_pass(&mut metas);
+    }
+    let late: Vec<Option<Checked>> = files
+        .par_iter_mut()
+        .map(|f| {
+            f.pending.take().map(|mut p| {
+                p.env = f.meta.env.clone();
+                check(&p)
+            })
+        })
+        .collect();
+    for (f, late) in files.iter_mut().zip(late) {
+        if let Some((findings, shown)) = f.checked.take().or(late) {
             if let Some(source) = shown {
                 out.sources.insert(source.path.clone(), source);
             }
             out.findings.extend(findings);
         }
-        out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     }
-    out.files = files.into_iter().map(|f| (f.source.path.clone(), f.kind, f.env)).collect();
+    out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    out.files = files.into_iter().map(|f| (f.meta.path, f.meta.kind, f.meta.env)).collect();
     out
 }
 
@@ -122,6 +163,7 @@ fn load(
     env_rules: &EnvRules<'_>,
     config_dir: &Path,
     repo_root: Option<&Path>,
+    check: &(dyn Fn(&ScannedFile) -> Checked + Sync),
 ) -> Loaded {
     let unreadable = |e: std::io::Error| Loaded::Unreadable(format!("cannot read {}: {e}", c.rel));
     match std::fs::metadata(&c.abs) {
@@ -185,7 +227,17 @@ fn load(
         }
         _ => env,
     };
-    Loaded::File(Box::new(ScannedFile { source, kind, env, doc, parse_error, config_rel, tf_variable_env }))
+    let env_files = match (&doc, kind) {
+        (Some(d), FileKind::Compose) => crate::formats::compose::env_files(d).into_iter().map(str::to_owned).collect(),
+        _ => Vec::new(),
+    };
+    let meta = FileMeta { path: source.path.clone(), kind, env: env.clone(), env_files, tf_variable_env };
+    let file = ScannedFile { source, kind, env, doc, parse_error, config_rel };
+    // Only Terraform and dotenv files without an environment can get one from
+    // another file; everything else is checked now and its text dropped.
+    let waits = file.env.env.is_none() && matches!(kind, FileKind::Terraform | FileKind::Dotenv);
+    let (pending, checked) = if waits { (Some(Box::new(file)), None) } else { (None, Some(check(&file))) };
+    Loaded::File(Box::new(Phase1 { meta, pending, checked }))
 }
 
 /// Parses a file of a structured kind; `None` for kinds that are not parsed.
@@ -202,13 +254,13 @@ pub fn parse_kind(kind: FileKind, path: &str, text: &str) -> Option<Result<Docum
 /// A Terraform root module is one directory of `.tf` files. Those with no
 /// environment from their path take it from the tfvars beside them when these
 /// all name one environment, else from a module file's `environment` variable default.
-fn terraform_module_pass(files: &mut [ScannedFile]) {
+fn terraform_module_pass(files: &mut [&mut FileMeta]) {
     let dir_of = |p: &str| p.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_owned());
     let mut tfvars: BTreeMap<String, Vec<(String, Option<crate::env::Env>)>> = BTreeMap::new();
     let mut var_defaults: BTreeMap<String, Vec<(String, FileEnv)>> = BTreeMap::new();
     for f in files.iter() {
-        let dir = dir_of(&f.source.path);
-        let name = f.source.path.rsplit('/').next().unwrap_or_default().to_owned();
+        let dir = dir_of(&f.path);
+        let name = f.path.rsplit('/').next().unwrap_or_default().to_owned();
         if f.kind == FileKind::Tfvars {
             tfvars.entry(dir).or_default().push((name, f.env.env.clone()));
         } else if let Some(e) = &f.tf_variable_env {
@@ -216,7 +268,7 @@ fn terraform_module_pass(files: &mut [ScannedFile]) {
         }
     }
     for f in files.iter_mut().filter(|f| f.kind == FileKind::Terraform && f.env.env.is_none()) {
-        let dir = dir_of(&f.source.path);
+        let dir = dir_of(&f.path);
         if let Some(list) = tfvars.get(&dir) {
             let names: Vec<String> = list.iter().map(|(n, _)| n.clone()).collect();
             match list.first().map(|(_, e)| e.clone()) {
@@ -238,7 +290,7 @@ fn terraform_module_pass(files: &mut [ScannedFile]) {
             && let Some((file, first)) = list.first()
             && list.iter().all(|(_, e)| e.env == first.env)
         {
-            let own = f.source.path.ends_with(&format!("/{file}")) || *f.source.path == **file;
+            let own = f.path.ends_with(&format!("/{file}")) || *f.path == **file;
             f.env = if own {
                 first.clone()
             } else {
@@ -255,20 +307,20 @@ fn terraform_module_pass(files: &mut [ScannedFile]) {
 /// A dotenv file with no environment of its own, loaded through `env_file:` by a
 /// compose file of a known environment, inherits that environment (when all the
 /// compose files that load it agree).
-fn compose_env_file_pass(files: &mut [ScannedFile]) {
+fn compose_env_file_pass(files: &mut [&mut FileMeta]) {
     let mut loaded_by: BTreeMap<String, Vec<(Arc<str>, crate::env::Env)>> = BTreeMap::new();
     for f in files.iter().filter(|f| f.kind == FileKind::Compose) {
-        let (Some(env), Some(doc)) = (&f.env.env, &f.doc) else { continue };
-        let dir = f.source.path.rsplit_once('/').map_or("", |(d, _)| d);
-        for target in crate::formats::compose::env_files(doc) {
+        let Some(env) = &f.env.env else { continue };
+        let dir = f.path.rsplit_once('/').map_or("", |(d, _)| d);
+        for target in &f.env_files {
             let joined = if dir.is_empty() { target.to_owned() } else { format!("{dir}/{target}") };
             if let Some(path) = normalize(&joined) {
-                loaded_by.entry(path).or_default().push((f.source.path.clone(), env.clone()));
+                loaded_by.entry(path).or_default().push((f.path.clone(), env.clone()));
             }
         }
     }
     for f in files.iter_mut().filter(|f| f.kind == FileKind::Dotenv && f.env.env.is_none()) {
-        let Some(list) = loaded_by.get(&*f.source.path) else { continue };
+        let Some(list) = loaded_by.get(&*f.path) else { continue };
         match list.first() {
             Some((compose, env)) if list.iter().all(|(_, e)| e == env) => {
                 f.env = FileEnv {
@@ -310,7 +362,12 @@ fn run_rules(
     rules: &[Box<dyn Rule>],
     scanner: &crate::secrets::Scanner,
 ) -> (Vec<Finding>, Option<Arc<SourceFile>>) {
-    let scan_secrets = settings.rule_enabled_for(SECRET_RULE, &file.config_rel) && !skip_secret_scan(file, settings);
+    if rules.is_empty() {
+        return (Vec::new(), None);
+    }
+    let scan_secrets = rules.iter().any(|r| r.meta().id == SECRET_RULE)
+        && settings.rule_enabled_for(SECRET_RULE, &file.config_rel)
+        && !skip_secret_scan(file, settings);
     let hits = if scan_secrets { scanner.scan(&file.source.text) } else { Vec::new() };
     let cx = FileCx {
         source: &file.source,
