@@ -1,0 +1,67 @@
+//! No input crashes envlint: hostile files become parse-error findings or are
+//! skipped, and the scan goes on to report the ordinary files.
+
+mod common;
+
+use common::{envlint, tempdir, transcript};
+
+fn write(dir: &std::path::Path, rel: &str, bytes: &[u8]) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, bytes).expect("write");
+}
+
+#[test]
+fn hostile_inputs_do_not_stop_the_scan() {
+    let dir = tempdir();
+    let d = dir.path();
+    // YAML alias bomb ("billion laughs")
+    let mut bomb =
+        String::from("services:\n  a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+    let names = ["b", "c", "d", "e", "f", "g", "h", "i"];
+    let mut prev = "a";
+    for n in names {
+        bomb.push_str(&format!(
+            "  {n}: &{n} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+        ));
+        prev = n;
+    }
+    write(d, "bomb/docker-compose.yml", bomb.as_bytes());
+    // deep nesting in every structured syntax
+    write(d, "deep/docker-compose.yml", "[".repeat(100_000).as_bytes());
+    write(d, "deep/main.tf", format!("x = {}", "[".repeat(100_000)).as_bytes());
+    write(d, "deep/.gitlab-ci.yml", "a:\n".repeat(1).as_bytes());
+    // invalid UTF-8 in a structured file and in an "other" file
+    write(d, "bad/.env", b"A=\xff\xfe\n");
+    write(d, "bad/notes.txt", b"caf\xe9\n");
+    // empty, BOM-only, whitespace-only
+    write(d, "empty/.env", b"");
+    write(d, "empty/main.tf", b"\xef\xbb\xbf");
+    write(d, "empty/compose.yaml", b"   \n\n");
+    // one huge line
+    write(d, "huge/app.min.js", "var a=1;".repeat(200_000).as_bytes());
+    // NUL bytes: binary, skipped
+    write(d, "bin/data.env", b"A=1\0\0\0");
+    // a symlink loop
+    #[cfg(unix)]
+    {
+        std::fs::create_dir_all(d.join("loop")).expect("mkdir");
+        std::os::unix::fs::symlink(d.join("loop"), d.join("loop/self")).expect("symlink");
+    }
+    // and an ordinary finding that must still be reported
+    write(d, "ok/.env", b"A=1\nA=2\n");
+
+    let out = envlint().args(["scan", "--format", "json", "--fail-on", "never"]).arg(d).output().expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let findings = v["findings"].as_array().expect("findings");
+    let has = |rule: &str, path: &str| findings.iter().any(|f| f["rule"] == rule && f["path"] == path);
+    assert!(has("dotenv-duplicate-key", "ok/.env"), "{v}");
+    for path in ["bomb/docker-compose.yml", "deep/docker-compose.yml", "deep/main.tf", "bad/.env"] {
+        assert!(has("parse-error", path), "{path}: {v}");
+    }
+    for path in ["empty/.env", "empty/main.tf", "empty/compose.yaml", "bad/notes.txt", "huge/app.min.js"] {
+        assert!(findings.iter().all(|f| f["path"] != path), "{path} should be clean: {v}");
+    }
+    assert!(v["summary"]["files"].as_u64().unwrap_or(0) >= 10, "{v}");
+}
