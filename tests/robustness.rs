@@ -21,16 +21,16 @@ fn hostile_inputs_do_not_stop_the_scan() {
     let names = ["b", "c", "d", "e", "f", "g", "h", "i"];
     let mut prev = "a";
     for n in names {
-        bomb.push_str(&format!(
-            "  {n}: &{n} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
-        ));
+        let refs = vec![format!("*{prev}"); 9].join(",");
+        bomb += &["  ", n, ": &", n, " [", &refs, "]\n"].concat();
         prev = n;
     }
     write(d, "bomb/docker-compose.yml", bomb.as_bytes());
     // deep nesting in every structured syntax
     write(d, "deep/docker-compose.yml", "[".repeat(100_000).as_bytes());
     write(d, "deep/main.tf", format!("x = {}", "[".repeat(100_000)).as_bytes());
-    write(d, "deep/.gitlab-ci.yml", "a:\n".repeat(1).as_bytes());
+    let block: String = (0..300).map(|i| " ".repeat(i) + "a:\n").collect();
+    write(d, "deep/.gitlab-ci.yml", block.as_bytes());
     // invalid UTF-8 in a structured file and in an "other" file
     write(d, "bad/.env", b"A=\xff\xfe\n");
     write(d, "bad/notes.txt", b"caf\xe9\n");
@@ -57,7 +57,9 @@ fn hostile_inputs_do_not_stop_the_scan() {
     let findings = v["findings"].as_array().expect("findings");
     let has = |rule: &str, path: &str| findings.iter().any(|f| f["rule"] == rule && f["path"] == path);
     assert!(has("dotenv-duplicate-key", "ok/.env"), "{v}");
-    for path in ["bomb/docker-compose.yml", "deep/docker-compose.yml", "deep/main.tf", "bad/.env"] {
+    for path in
+        ["bomb/docker-compose.yml", "deep/docker-compose.yml", "deep/main.tf", "deep/.gitlab-ci.yml", "bad/.env"]
+    {
         assert!(has("parse-error", path), "{path}: {v}");
     }
     for path in ["empty/.env", "empty/main.tf", "empty/compose.yaml", "bad/notes.txt", "huge/app.min.js"] {
