@@ -56,6 +56,9 @@ pub struct ScanArgs {
     /// Write the report to FILE (the human summary still goes to stderr).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// SARIF `automationDetails.id`: GitHub code scanning's analysis category (a `/` is appended).
+    #[arg(long, value_name = "CATEGORY")]
+    pub sarif_category: Option<String>,
     /// Only run these rules (comma list; globs such as `prod-*`); replaces the config's select.
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
     pub select: Vec<String>,

@@ -164,6 +164,22 @@ fn cmd_scan(
             report::human::render(&scan, report::human::Style { color, width: 100 }, sink).into_diagnostic()?;
         }
         Format::Json => report::json::render(&scan, sink).into_diagnostic()?,
+        Format::Sarif => {
+            // The rules that ran: enabled globally, or by an override (then they reported).
+            let ran: Vec<report::sarif::RanRule> = rules
+                .iter()
+                .map(|r| r.meta())
+                .filter(|m| p.settings.rule_enabled(&m.id) || scan.findings.iter().any(|f| *f.rule == *m.id))
+                .map(|meta| report::sarif::RanRule {
+                    meta,
+                    severity: p.settings.severity.get(&*meta.id).copied().unwrap_or(meta.severity),
+                })
+                .collect();
+            let opts = report::sarif::Options { category: args.sarif_category.as_deref(), ..Default::default() };
+            report::sarif::render(&scan, &ran, &opts, sink).into_diagnostic()?;
+        }
+        Format::Gitlab => report::gitlab::render(&scan, sink).into_diagnostic()?,
+        Format::Github => report::github::render(&scan, sink).into_diagnostic()?,
     }
     sink.flush().into_diagnostic()?;
     if args.output.is_some() || args.format != Format::Human {

@@ -1,8 +1,11 @@
 //! Reports: pure functions of the sorted findings (and sources, for snippets),
 //! written to a `&mut dyn Write` they are given.
 
+pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod sarif;
 
 use std::fmt::Write as _;
 
@@ -14,6 +17,12 @@ use crate::finding::Severity;
 pub enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// GitLab Code Quality.
+    Gitlab,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
 }
 
 /// The closing one-line summary: counts per severity and files.
