@@ -309,7 +309,7 @@ pub fn evaluate(policy: &Policy, file: &FileCx<'_>) -> Vec<Hit> {
     let cx = Cx { file, policy, envs, carriers: OnceCell::new(), json: OnceCell::new() };
     let mut hits = hits(&policy.matcher, &cx);
     // overlapping `any:` branches may find the same place twice: report it once
-    hits.sort_by(|a, b| (a.span.start, a.span.end).cmp(&(b.span.start, b.span.end)));
+    hits.sort_by_key(|h| (h.span.start, h.span.end));
     let mut seen = std::collections::HashSet::new();
     hits.retain(|h| seen.insert((h.span, h.key.clone())));
     hits.into_iter()
