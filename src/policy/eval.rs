@@ -606,6 +606,117 @@ mod tests {
         assert_eq!(unknown_placeholders("{key} {vaule} {env}"), vec!["vaule".to_owned()]);
     }
 
+    /// Evaluates a policy whose match is `matcher` (YAML) on one file; returns
+    /// (text under each hit's span, message).
+    fn run(matcher: &str, path: &str, text: &str) -> Vec<(String, String)> {
+        let policy_text = format!(
+            "id: t\nseverity: note\nsummary: s\nhelp: h\nmatch:\n{matcher}\nmessage: '{{key}}|{{value}}|{{match}}|{{path}}|{{env}}'\n"
+        );
+        let policy = crate::policy::parse_policy("t.yaml", &policy_text).expect("policy");
+        let kind = FileKind::classify(path);
+        let doc = crate::engine::parse_kind(kind, path, text).expect("kind").expect("parses");
+        let src = SourceFile::new(path, text);
+        let settings = crate::config::Settings::defaults(std::path::Path::new("."));
+        let env = crate::env::FileEnv::unknown();
+        let cx = FileCx { source: &src, kind, doc: Some(&doc), parse_error: None, env: &env, settings: &settings };
+        evaluate(&policy, &cx).into_iter().map(|h| (src.slice(h.span).to_owned(), h.message)).collect()
+    }
+
+    fn row(under: &str, message: &str) -> (String, String) {
+        (under.to_owned(), message.to_owned())
+    }
+
+    #[test]
+    fn jsonpath_selection_spans() {
+        let tf = "resource \"aws_s3_bucket\" \"a\" {\n  bucket = \"logs\"\n  acl    = \"public-read\"\n  tags   = { env = var.env, team = \"core\" }\n}\nresource \"aws_s3_bucket\" \"b\" {\n  versioning {\n    enabled = true\n  }\n}\n";
+        let compose = "services:\n  api:\n    image: \"acme/api:latest\"\n    ports: [\"5432:5432\"]\n  db:\n    image: postgres:16\n";
+        // (matcher, path, text, expected (text under span, message))
+        let cases: Vec<(&str, &str, &str, Vec<(String, String)>)> = vec![
+            (
+                "  select: $.resource.aws_s3_bucket.*.acl\n  value: {equals: public-read}",
+                "main.tf",
+                tf,
+                vec![row(
+                    "public-read",
+                    "acl|public-read|public-read|$['resource']['aws_s3_bucket']['a']['acl']|unknown",
+                )],
+            ),
+            (
+                "  select: $.resource.aws_s3_bucket.*\n  absent: versioning.enabled",
+                "main.tf",
+                tf,
+                vec![row("\"a\"", "versioning.enabled|||$['resource']['aws_s3_bucket']['a']|unknown")],
+            ),
+            (
+                "  select: $.resource.aws_s3_bucket.*\n  exists: versioning.enabled",
+                "main.tf",
+                tf,
+                vec![row("enabled", "versioning.enabled|true|true|$['resource']['aws_s3_bucket']['b']|unknown")],
+            ),
+            (
+                "  select: $.resource.aws_s3_bucket.*.tags\n  has-keys: [env, team]",
+                "main.tf",
+                tf,
+                vec![row("tags", "tags||env, team|$['resource']['aws_s3_bucket']['a']['tags']|unknown")],
+            ),
+            // an unevaluated expression is never a literal value
+            ("  select: $..env\n  value: {matches: env}", "main.tf", tf, vec![]),
+            (
+                "  select: $.services.*.image\n  value: {matches: ':(latest)$'}",
+                "docker-compose.yml",
+                compose,
+                vec![row("latest", "image|acme/api:latest|latest|$['services']['api']['image']|unknown")],
+            ),
+            (
+                "  select: $.services[?@.ports]",
+                "docker-compose.yml",
+                compose,
+                vec![row("api", "api|||$['services']['api']|unknown")],
+            ),
+            ("  select: $.nothing.here", "docker-compose.yml", compose, vec![]),
+        ];
+        for (matcher, path, text, want) in cases {
+            assert_eq!(run(matcher, path, text), want, "{matcher}");
+        }
+    }
+
+    #[test]
+    fn any_and_all_combine() {
+        let env = "USE_MOCKS=true\nREAL_PROXY_ENABLED=false\n";
+        let both =
+            "  all:\n    - key: USE_MOCKS\n      value: truthy\n    - key: REAL_PROXY_ENABLED\n      value: falsy";
+        assert_eq!(run(both, ".env", env), vec![row("true", "USE_MOCKS|true|true|USE_MOCKS|unknown")]);
+        let missing = "  all:\n    - key: USE_MOCKS\n      value: truthy\n    - key: PROXY_URL\n      value: exists";
+        assert_eq!(run(missing, ".env", env), vec![]);
+        let any =
+            "  any:\n    - key: USE_MOCKS\n      value: truthy\n    - key: [PROXY_URL, REAL_*]\n      value: absent";
+        assert_eq!(
+            run(any, ".env", env),
+            vec![
+                row("USE_MOCKS=true", "PROXY_URL|||PROXY_URL|unknown"),
+                row("true", "USE_MOCKS|true|true|USE_MOCKS|unknown")
+            ]
+        );
+        // exists points at the key, whatever the value
+        assert_eq!(
+            run("  key: 'real_*'\n  value: exists", ".env", env),
+            vec![row("REAL_PROXY_ENABLED", "REAL_PROXY_ENABLED|false|false|REAL_PROXY_ENABLED|unknown")]
+        );
+    }
+
+    #[test]
+    fn host_test_narrows_to_the_host() {
+        let env = "DATABASE_URL=postgres://app:pw@db-primary.prod.internal:5432/app\nREPLICA_URL=postgres://ro.prod.internal/app\n";
+        let m = "  key: '*_URL'\n  value: {host: {not-matches: '(^|[.-])ro([.-]|$)'}}";
+        assert_eq!(
+            run(m, ".env", env),
+            vec![row(
+                "db-primary.prod.internal",
+                "DATABASE_URL|postgres://app:pw@db-primary.prod.internal:5432/app|db-primary.prod.internal|DATABASE_URL|unknown"
+            )]
+        );
+    }
+
     #[test]
     fn narrowing_maps_text_to_source() {
         let src = SourceFile::new("x", "A: \"pg://h/db?sslmode=disable\"\nB: 'it''s'\n");
