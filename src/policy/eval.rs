@@ -631,7 +631,8 @@ mod tests {
         let tf = "resource \"aws_s3_bucket\" \"a\" {\n  bucket = \"logs\"\n  acl    = \"public-read\"\n  tags   = { env = var.env, team = \"core\" }\n}\nresource \"aws_s3_bucket\" \"b\" {\n  versioning {\n    enabled = true\n  }\n}\n";
         let compose = "services:\n  api:\n    image: \"acme/api:latest\"\n    ports: [\"5432:5432\"]\n  db:\n    image: postgres:16\n";
         // (matcher, path, text, expected (text under span, message))
-        let cases: Vec<(&str, &str, &str, Vec<(String, String)>)> = vec![
+        type Case<'a> = (&'a str, &'a str, &'a str, Vec<(String, String)>);
+        let cases: Vec<Case> = vec![
             (
                 "  select: $.resource.aws_s3_bucket.*.acl\n  value: {equals: public-read}",
                 "main.tf",
