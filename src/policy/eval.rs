@@ -626,12 +626,14 @@ mod tests {
         (under.to_owned(), message.to_owned())
     }
 
+    /// (matcher, path, text, expected (text under span, message))
+    type Case<'a> = (&'a str, &'a str, &'a str, Vec<(String, String)>);
+
     #[test]
     fn jsonpath_selection_spans() {
         let tf = "resource \"aws_s3_bucket\" \"a\" {\n  bucket = \"logs\"\n  acl    = \"public-read\"\n  tags   = { env = var.env, team = \"core\" }\n}\nresource \"aws_s3_bucket\" \"b\" {\n  versioning {\n    enabled = true\n  }\n}\n";
         let compose = "services:\n  api:\n    image: \"acme/api:latest\"\n    ports: [\"5432:5432\"]\n  db:\n    image: postgres:16\n";
         // (matcher, path, text, expected (text under span, message))
-        type Case<'a> = (&'a str, &'a str, &'a str, Vec<(String, String)>);
         let cases: Vec<Case> = vec![
             (
                 "  select: $.resource.aws_s3_bucket.*.acl\n  value: {equals: public-read}",
