@@ -42,6 +42,9 @@ pub enum PolicyCommand {
 pub struct PolicyTestArgs {
     /// Policy files or folders (their `*.yaml`/`*.yml`); default: the built-in policies and the config's `policies`.
     pub paths: Vec<PathBuf>,
+    /// Same as PATH (for symmetry with `scan --policy`); repeatable.
+    #[arg(long = "policy", value_name = "PATH")]
+    pub policies: Vec<PathBuf>,
     /// Config file (default: the nearest envlint.toml or .envlint.toml upward from the current directory).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

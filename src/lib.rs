@@ -349,11 +349,12 @@ fn cmd_policy_test(args: &cli::PolicyTestArgs, out: &mut dyn Write) -> Result<u8
     let taken: Vec<String> = rules::builtin().iter().map(|r| r.meta().id.to_string()).collect();
     let taken: Vec<&str> = taken.iter().map(String::as_str).collect();
     let mut policies = Vec::new();
-    let user_paths = if args.paths.is_empty() {
+    let given: Vec<PathBuf> = args.paths.iter().chain(&args.policies).cloned().collect();
+    let user_paths = if given.is_empty() {
         policies.extend(policy::builtin());
         config_path.as_deref().map(config::policy_paths).unwrap_or_default()
     } else {
-        args.paths.clone()
+        given
     };
     let user = policy::load_paths(&user_paths, &taken)?;
     let mut known = taken.clone();

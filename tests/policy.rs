@@ -51,6 +51,8 @@ fn builtin_policy_tests_pass() {
 fn example_policies_pass() {
     let out = envlint().args(["policy", "test", "policies/examples"]).output().expect("run");
     assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    let flag = envlint().args(["policy", "test", "--policy", "policies/examples"]).output().expect("run");
+    assert_eq!(flag.stdout, out.stdout, "--policy PATH is the same as PATH");
     let text = stdout(&out);
     for id in ["staging-safe-mode", "feature-flags-defined", "s3-bucket-versioning"] {
         assert!(text.contains(&format!("PASS {id}: ")), "{id}\n{text}");

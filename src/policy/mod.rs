@@ -10,6 +10,8 @@
 mod eval;
 pub mod load;
 pub mod test;
+// Rego policies (cargo feature `rego`) plug in beside this module, from their own
+// branch: `#[cfg(feature = "rego")] pub mod rego;`
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
