@@ -388,14 +388,14 @@ impl Loader<'_> {
             let raw = &self.text[sel.span.range()];
             let base = if raw == text {
                 Some(sel.span.start as usize)
-            } else if raw.len() >= 2 && raw[1..raw.len() - 1] == text {
+            } else if raw.len() >= 2 && raw.get(1..raw.len() - 1) == Some(text.as_str()) {
                 Some(sel.span.start as usize + 1)
             } else {
                 None
             };
             let span = base.map_or(sel.span, |b| {
                 let at = (b + e.position()).min(b + text.len());
-                let end = text[e.position().min(text.len())..].chars().next().map_or(at, |c| at + c.len_utf8());
+                let end = text.get(e.position()..).and_then(|t| t.chars().next()).map_or(at, |c| at + c.len_utf8());
                 Span::new(at, end)
             });
             self.err(span, format!("invalid JSONPath `{text}`: {}", e.message()), "here")
@@ -547,6 +547,14 @@ tests:
         assert!(e.message.starts_with("invalid JSONPath `$.resource[?@.x ==]`"), "{}", e.message);
         let span = e.span.expect("span");
         assert!(span.offset() >= text.find("$.resource").expect("sel"), "{span:?}");
+    }
+
+    #[test]
+    fn non_ascii_selectors_and_regexes_do_not_panic() {
+        for m in ["  select: é[", "  select: \"é[\"", "  select: 'ü'", "  key: DÉBUG\n  value: {matches: 'ü('}"] {
+            let text = GOOD.replace("  key: DEBUG\n  value: truthy", m);
+            assert!(parse_policy("p.yaml", &text).is_err(), "{m}");
+        }
     }
 
     #[test]
