@@ -27,6 +27,27 @@ pub enum Command {
         /// The rule ID, e.g. `dotenv-duplicate-key`.
         id: String,
     },
+    /// Work with YAML policies.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Run the test cases embedded in policy files (exit 0 all pass, 1 a case fails, 2 a policy is malformed).
+    Test(PolicyTestArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyTestArgs {
+    /// Policy files or folders (their `*.yaml`/`*.yml`); default: the built-in policies and the config's `policies`.
+    pub paths: Vec<PathBuf>,
+    /// Same as PATH (for symmetry with `scan --policy`); repeatable.
+    #[arg(long = "policy", value_name = "PATH")]
+    pub policies: Vec<PathBuf>,
+    /// Config file (default: the nearest envlint.toml or .envlint.toml upward from the current directory).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// Options shared by commands that walk files.
@@ -68,6 +89,9 @@ pub struct ScanArgs {
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Warning)]
     pub fail_on: FailOn,
+    /// Load YAML policies from PATH (a file, or a folder's `*.yaml`/`*.yml`), besides the config's; repeatable.
+    #[arg(long = "policy", value_name = "PATH")]
+    pub policies: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]

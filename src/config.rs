@@ -243,6 +243,20 @@ pub fn find(start: &Path) -> Option<PathBuf> {
     None
 }
 
+/// The `policies` list of a config file, resolved against its directory. Read
+/// before the config is validated, because `select`/`ignore` may name the IDs of
+/// the policies it loads. A config that cannot be read or parsed gives an empty
+/// list: [`load`] then reports the error, pointing into the TOML.
+pub fn policy_paths(path: &Path) -> Vec<PathBuf> {
+    let dir = path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let Ok(text) = std::fs::read_to_string(path) else { return Vec::new() };
+    let Ok(table) = toml::from_str::<toml::Table>(&text) else { return Vec::new() };
+    match table.get("policies").and_then(toml::Value::as_array) {
+        Some(list) => list.iter().filter_map(toml::Value::as_str).map(|p| dir.join(p)).collect(),
+        None => Vec::new(),
+    }
+}
+
 /// Reads and validates a config file.
 pub fn load(path: &Path, known_ids: &[&str]) -> Result<Settings, ConfigError> {
     let text = std::fs::read_to_string(path)

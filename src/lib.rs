@@ -11,6 +11,7 @@ pub mod finding;
 pub mod formats;
 pub mod model;
 pub mod parse;
+pub mod policy;
 pub mod redact;
 pub mod report;
 pub mod rule;
@@ -25,7 +26,7 @@ use std::sync::Arc;
 
 use miette::{IntoDiagnostic, Report, miette};
 
-use crate::cli::{Cli, Command, FailOn, ListFormat, WalkArgs};
+use crate::cli::{Cli, Command, FailOn, ListFormat, PolicyCommand, WalkArgs};
 use crate::config::{RulePattern, Settings};
 use crate::discover::FileKind;
 use crate::engine::{ScanInput, ScanOutput};
@@ -47,10 +48,11 @@ pub struct Terminal {
 pub fn run(cli: Cli, term: Terminal, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Report> {
     let rules = rules::builtin();
     match cli.command {
-        Command::Scan(args) => cmd_scan(&args, &rules, term, out, err),
-        Command::Envs(args) => cmd_envs(&args.walk, args.format, &rules, out),
+        Command::Scan(args) => cmd_scan(&args, term, out, err),
+        Command::Envs(args) => cmd_envs(&args.walk, args.format, out),
         Command::Rules(args) => write_rules(&rules, args.format, out).map(|()| 0).into_diagnostic(),
         Command::Explain { id } => explain(&rules, &id, out),
+        Command::Policy(PolicyCommand::Test(args)) => cmd_policy_test(&args, out),
     }
 }
 
@@ -62,9 +64,37 @@ struct Prepared {
     settings: Settings,
     env_flags: Vec<(String, globset::GlobMatcher, env::Env)>,
     threads: usize,
+    /// The built-in rules and the loaded user policies.
+    rules: Vec<Box<dyn Rule>>,
 }
 
-fn prepare(walk: &WalkArgs, rules: &[Box<dyn Rule>]) -> Result<Prepared, Report> {
+/// Loads the user policies (the config's `policies`, then `extra`), checking
+/// their IDs against the built-in rules, then the config itself, whose rule
+/// selectors may name policy IDs. Returns the settings and every rule.
+fn load_config_and_policies(
+    config_path: Option<&Path>,
+    dir: &Path,
+    extra: &[PathBuf],
+) -> Result<(Settings, Vec<Box<dyn Rule>>), Report> {
+    let mut rules = rules::builtin();
+    let mut policy_paths = config_path.map(config::policy_paths).unwrap_or_default();
+    policy_paths.extend(extra.iter().cloned());
+    let taken: Vec<&str> = rules.iter().map(|r| &*r.meta().id).collect();
+    let user = policy::load_paths(&policy_paths, &taken)?;
+    let mut known: Vec<&str> = taken.clone();
+    known.extend(user.iter().map(|p| p.id.as_str()));
+    let settings = match config_path {
+        Some(path) => config::load(path, &known)?,
+        None => Settings::defaults(dir),
+    };
+    for p in &user {
+        p.check_envs(&settings.envs)?;
+    }
+    rules.extend(user.into_iter().map(|p| Box::new(policy::PolicyRule::new(p)) as Box<dyn Rule>));
+    Ok((settings, rules))
+}
+
+fn prepare(walk: &WalkArgs, extra_policies: &[PathBuf]) -> Result<Prepared, Report> {
     let given = if walk.paths.is_empty() { vec![PathBuf::from(".")] } else { walk.paths.clone() };
     let mut paths = Vec::with_capacity(given.len());
     for p in &given {
@@ -78,14 +108,8 @@ fn prepare(walk: &WalkArgs, rules: &[Box<dyn Rule>]) -> Result<Prepared, Report>
         _ => discover::repo_root(&cwd).unwrap_or(cwd),
     };
     let repo_root = discover::repo_root(&root);
-    let known: Vec<&str> = rules.iter().map(|r| &*r.meta().id).collect();
-    let settings = match &walk.config {
-        Some(path) => config::load(path, &known)?,
-        None => match config::find(&root) {
-            Some(path) => config::load(&path, &known)?,
-            None => Settings::defaults(&root),
-        },
-    };
+    let config_path = walk.config.clone().or_else(|| config::find(&root));
+    let (settings, rules) = load_config_and_policies(config_path.as_deref(), &root, extra_policies)?;
     let mut env_flags = Vec::new();
     for flag in &walk.env {
         let (glob, env) = flag.rsplit_once('=').ok_or_else(|| {
@@ -104,10 +128,10 @@ fn prepare(walk: &WalkArgs, rules: &[Box<dyn Rule>]) -> Result<Prepared, Report>
     }
     let threads =
         walk.threads.filter(|&n| n > 0).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-    Ok(Prepared { paths, root, repo_root, settings, env_flags, threads })
+    Ok(Prepared { paths, root, repo_root, settings, env_flags, threads, rules })
 }
 
-fn run_scan(p: &Prepared, rules: &[Box<dyn Rule>], run_rules: bool) -> Result<ScanOutput, Report> {
+fn run_scan(p: &Prepared, run_rules: bool) -> Result<ScanOutput, Report> {
     let input = ScanInput {
         paths: &p.paths,
         root: &p.root,
@@ -117,18 +141,13 @@ fn run_scan(p: &Prepared, rules: &[Box<dyn Rule>], run_rules: bool) -> Result<Sc
         run_rules,
     };
     let pool = rayon::ThreadPoolBuilder::new().num_threads(p.threads).build().into_diagnostic()?;
-    Ok(pool.install(|| engine::scan(&input, &p.settings, rules)))
+    Ok(pool.install(|| engine::scan(&input, &p.settings, &p.rules)))
 }
 
-fn cmd_scan(
-    args: &cli::ScanArgs,
-    rules: &[Box<dyn Rule>],
-    term: Terminal,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Result<u8, Report> {
-    let mut p = prepare(&args.walk, rules)?;
-    let known: Vec<&str> = rules.iter().map(|r| &*r.meta().id).collect();
+fn cmd_scan(args: &cli::ScanArgs, term: Terminal, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Report> {
+    let mut p = prepare(&args.walk, &args.policies)?;
+    let known: Vec<String> = p.rules.iter().map(|r| r.meta().id.to_string()).collect();
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
     let parse_list = |list: &[String], flag: &str| -> Result<Vec<RulePattern>, Report> {
         list.iter()
             .filter(|s| !s.is_empty())
@@ -144,7 +163,7 @@ fn cmd_scan(
     }
     p.settings.ignore.extend(parse_list(&args.ignore, "--ignore")?);
 
-    let scan = run_scan(&p, rules, true)?;
+    let scan = run_scan(&p, true)?;
     for w in &scan.warnings {
         writeln!(err, "warning: {w}").into_diagnostic()?;
     }
@@ -166,7 +185,8 @@ fn cmd_scan(
         Format::Json => report::json::render(&scan, sink).into_diagnostic()?,
         Format::Sarif => {
             // The rules that ran: enabled globally, or by an override (then they reported).
-            let ran: Vec<report::sarif::RanRule> = rules
+            let ran: Vec<report::sarif::RanRule> = p
+                .rules
                 .iter()
                 .map(|r| r.meta())
                 .filter(|m| p.settings.rule_enabled(&m.id) || scan.findings.iter().any(|f| *f.rule == *m.id))
@@ -195,9 +215,9 @@ fn cmd_scan(
     Ok(u8::from(failed))
 }
 
-fn cmd_envs(walk: &WalkArgs, format: ListFormat, rules: &[Box<dyn Rule>], out: &mut dyn Write) -> Result<u8, Report> {
-    let p = prepare(walk, rules)?;
-    let scan = run_scan(&p, rules, false)?;
+fn cmd_envs(walk: &WalkArgs, format: ListFormat, out: &mut dyn Write) -> Result<u8, Report> {
+    let p = prepare(walk, &[])?;
+    let scan = run_scan(&p, false)?;
     write_envs(&scan.files, format, out).into_diagnostic()?;
     Ok(0)
 }
@@ -335,7 +355,37 @@ fn explain(rules: &[Box<dyn Rule>], id: &str, out: &mut dyn Write) -> Result<u8,
 /// Convenience for tests and embedders: the scan root of a single directory.
 pub fn scan_dir(dir: &Path) -> Result<ScanOutput, Report> {
     let walk = WalkArgs { paths: vec![dir.to_path_buf()], config: None, env: Vec::new(), threads: Some(1) };
-    let rules = rules::builtin();
-    let p = prepare(&walk, &rules)?;
-    run_scan(&p, &rules, true)
+    let p = prepare(&walk, &[])?;
+    run_scan(&p, true)
+}
+
+/// `envlint policy test`: the embedded test cases of the policies at the given
+/// paths, or of the built-in policies and the config's when none are given.
+/// Exit 0 when every case passes, 1 when one fails; a malformed policy is an error (2).
+fn cmd_policy_test(args: &cli::PolicyTestArgs, out: &mut dyn Write) -> Result<u8, Report> {
+    let cwd = std::env::current_dir().into_diagnostic()?;
+    let config_path = args.config.clone().or_else(|| config::find(&cwd));
+    let taken: Vec<String> = rules::builtin().iter().map(|r| r.meta().id.to_string()).collect();
+    let taken: Vec<&str> = taken.iter().map(String::as_str).collect();
+    let mut policies = Vec::new();
+    let given: Vec<PathBuf> = args.paths.iter().chain(&args.policies).cloned().collect();
+    let user_paths = if given.is_empty() {
+        policies.extend(policy::builtin());
+        config_path.as_deref().map(config::policy_paths).unwrap_or_default()
+    } else {
+        given
+    };
+    let user = policy::load_paths(&user_paths, &taken)?;
+    let mut known = taken.clone();
+    known.extend(user.iter().map(|p| p.id.as_str()));
+    let settings = match &config_path {
+        Some(path) => config::load(path, &known)?,
+        None => Settings::defaults(&cwd),
+    };
+    for p in &user {
+        p.check_envs(&settings.envs)?;
+    }
+    policies.extend(user);
+    let summary = policy::test::run_all(&policies, &settings, out).into_diagnostic()?;
+    Ok(u8::from(summary.failed > 0))
 }

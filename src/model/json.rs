@@ -18,6 +18,8 @@ use crate::span::Span;
 pub struct SpanIndex {
     values: BTreeMap<String, Span>,
     keys: BTreeMap<String, Span>,
+    /// Locations holding an unevaluated expression (exported as its source text).
+    exprs: std::collections::BTreeSet<String>,
 }
 
 impl SpanIndex {
@@ -29,6 +31,12 @@ impl SpanIndex {
     /// The span of the member key at a pointer, if the location is an object member.
     pub fn key(&self, pointer: &str) -> Option<Span> {
         self.keys.get(pointer).copied()
+    }
+
+    /// Whether the value at a pointer is an unevaluated expression (`var.x`,
+    /// a template with interpolations), not a literal string.
+    pub fn is_expr(&self, pointer: &str) -> bool {
+        self.exprs.contains(pointer)
     }
 
     /// The span of the deepest known location on the way to `pointer`: exact if
@@ -72,7 +80,11 @@ fn convert(node: &Node, pointer: &str, index: &mut SpanIndex) -> Json {
         Value::Number(n) => {
             serde_json::from_str::<serde_json::Number>(n).map_or_else(|_| Json::String(n.to_string()), Json::Number)
         }
-        Value::String(s) | Value::Expr(s) => Json::String(s.to_string()),
+        Value::String(s) => Json::String(s.to_string()),
+        Value::Expr(s) => {
+            index.exprs.insert(pointer.to_owned());
+            Json::String(s.to_string())
+        }
         Value::Seq(items) => {
             Json::Array(items.iter().enumerate().map(|(i, n)| convert(n, &format!("{pointer}/{i}"), index)).collect())
         }

@@ -4,12 +4,19 @@ pub mod dotenv;
 pub mod general;
 pub mod secrets;
 
+use crate::policy::PolicyRule;
 use crate::rule::Rule;
 
-/// Every built-in rule, sorted by ID. Adding a rule means one line here
-/// (the registry test checks order, uniqueness, docs and fixtures).
+/// Every built-in rule, sorted by ID: the rules written in code, then the
+/// built-in policies (`policies/*.yaml`, embedded), merged in ID order. Adding a
+/// rule means one line here (the registry test checks order, uniqueness, docs
+/// and fixtures); adding a built-in policy means one line in `policy::BUILTIN`.
 pub fn builtin() -> Vec<Box<dyn Rule>> {
-    vec![Box::new(secrets::CommittedSecret), Box::new(dotenv::DuplicateKey), Box::new(general::ParseErrorRule)]
+    let mut rules: Vec<Box<dyn Rule>> =
+        vec![Box::new(secrets::CommittedSecret), Box::new(dotenv::DuplicateKey), Box::new(general::ParseErrorRule)];
+    rules.extend(crate::policy::builtin().into_iter().map(|p| Box::new(PolicyRule::new(p)) as Box<dyn Rule>));
+    rules.sort_by(|a, b| a.meta().id.cmp(&b.meta().id));
+    rules
 }
 
 /// Whether `docs` has the four sections every rule documents.

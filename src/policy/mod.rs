@@ -1,0 +1,300 @@
+//! The YAML policy language: declarative rules loaded from policy files (the
+//! built-in ones in the repo's `policies/`, embedded; user ones from the config
+//! and `--policy`), each one a [`Rule`] so that its findings carry spans like
+//! any built-in rule's.
+//!
+//! Depends on `model`, `parse`, `formats`, `env`, `rule`; never on `engine`'s
+//! internals, `report` or `cli`. The policy file format is documented in the
+//! README ("Writing policies") and in [`load`].
+
+mod eval;
+pub mod load;
+pub mod test;
+// Rego policies (cargo feature `rego`) plug in beside this module, from their own
+// branch: `#[cfg(feature = "rego")] pub mod rego;`
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+
+use crate::discover::FileKind;
+use crate::env::EnvTable;
+use crate::finding::Severity;
+use crate::rule::{Emitter, FileCx, Rule, RuleMeta};
+use crate::span::{Span, Spanned};
+
+pub use eval::{ValueTest, url_host};
+pub use load::parse_policy;
+
+/// The built-in policies, embedded: (path shown in errors, YAML text). Sorted by ID.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("policies/prod-debug-enabled.yaml", include_str!("../../policies/prod-debug-enabled.yaml")),
+    ("policies/prod-mocks-enabled.yaml", include_str!("../../policies/prod-mocks-enabled.yaml")),
+    ("policies/prod-rate-limit-disabled.yaml", include_str!("../../policies/prod-rate-limit-disabled.yaml")),
+    ("policies/prod-tls-disabled.yaml", include_str!("../../policies/prod-tls-disabled.yaml")),
+    ("policies/prod-verbose-logging.yaml", include_str!("../../policies/prod-verbose-logging.yaml")),
+];
+
+/// A malformed policy file (or a policy that clashes with another), shown by
+/// miette with a label at the offending key or value. Exit code 2.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(envlint::policy))]
+pub struct PolicyError {
+    pub message: String,
+    #[source_code]
+    pub src: Option<NamedSource<String>>,
+    #[label("{label}")]
+    pub span: Option<SourceSpan>,
+    pub label: String,
+    #[help]
+    pub help: Option<String>,
+}
+
+impl PolicyError {
+    /// An error without a location in a file.
+    pub fn plain(message: impl Into<String>) -> Self {
+        Self { message: message.into(), src: None, span: None, label: String::new(), help: None }
+    }
+
+    /// An error labelled at `span` of the policy file `name` holding `text`.
+    pub fn at(name: &str, text: &str, span: Span, message: impl Into<String>, label: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            src: Some(NamedSource::new(name, text.to_owned())),
+            span: Some(SourceSpan::from(span.range())),
+            label: label.into(),
+            help: None,
+        }
+    }
+
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// The text under the label, for tests.
+    pub fn labelled_text(&self) -> Option<String> {
+        let src = self.src.as_ref()?;
+        let span = self.span?;
+        src.inner().get(span.offset()..span.offset() + span.len()).map(str::to_owned)
+    }
+}
+
+/// One loaded policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub id: String,
+    pub severity: Severity,
+    pub summary: String,
+    pub help: String,
+    pub docs: Option<String>,
+    /// Environment names as written (canonicalised through the env table when checked); `None` = any.
+    pub environments: Option<Vec<Spanned<String>>>,
+    /// File kinds it reads; `None` = every parsed kind.
+    pub kinds: Option<Vec<FileKind>>,
+    pub matcher: eval::Match,
+    pub message: String,
+    pub tests: Vec<test::TestCase>,
+    /// Where it came from, for errors that point into it later (env names, ID clashes).
+    pub origin: Origin,
+}
+
+/// A policy's file: display name, text and the span of its `id` value.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub name: String,
+    pub text: Arc<str>,
+    pub id_span: Span,
+}
+
+impl Origin {
+    fn error(&self, span: Span, message: impl Into<String>, label: impl Into<String>) -> PolicyError {
+        PolicyError::at(&self.name, &self.text, span, message, label)
+    }
+}
+
+impl Policy {
+    /// The `RuleMeta` of this policy (owned strings).
+    pub fn meta(&self) -> RuleMeta {
+        let envs = self.environments.as_ref().map_or_else(
+            || "any".to_owned(),
+            |list| list.iter().map(|e| e.value.as_str()).collect::<Vec<_>>().join(", "),
+        );
+        let formats = match &self.kinds {
+            Some(kinds) => kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "),
+            None if self.matcher.env_var_only() => "env-var carriers".to_owned(),
+            None => "all parsed kinds".to_owned(),
+        };
+        let docs = self.docs.clone().unwrap_or_else(|| {
+            format!(
+                "## What it does\n{}.\n\n## Why is this bad?\nSee the policy file {}.\n\n## Example\nSee the \
+                 policy's embedded tests.\n\n## How to fix\n{}\n",
+                self.summary, self.origin.name, self.help
+            )
+        });
+        RuleMeta {
+            id: Cow::Owned(self.id.clone()),
+            severity: self.severity,
+            summary: Cow::Owned(self.summary.clone()),
+            formats: Cow::Owned(formats),
+            envs: Cow::Owned(envs),
+            help: Cow::Owned(self.help.clone()),
+            docs: Cow::Owned(docs),
+        }
+    }
+
+    /// Checks that every environment name is known to `table` (the defaults plus
+    /// the config's names and aliases); the error points at the name in the YAML.
+    pub fn check_envs(&self, table: &EnvTable) -> Result<(), PolicyError> {
+        for env in self.environments.iter().flatten() {
+            if table.resolve(&env.value).is_none() {
+                let names: Vec<&str> = table.names().collect();
+                return Err(self
+                    .origin
+                    .error(env.span, format!("unknown environment `{}`", env.value), "not a known environment")
+                    .with_help(format!(
+                        "known environments: {}; declare new ones in envlint.toml [environments]",
+                        names.join(", ")
+                    )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A policy as a rule.
+pub struct PolicyRule {
+    meta: RuleMeta,
+    pub policy: Policy,
+}
+
+impl PolicyRule {
+    pub fn new(policy: Policy) -> Self {
+        Self { meta: policy.meta(), policy }
+    }
+}
+
+impl Rule for PolicyRule {
+    fn meta(&self) -> &RuleMeta {
+        &self.meta
+    }
+
+    fn check(&self, file: &FileCx<'_>, out: &mut Emitter<'_>) {
+        for hit in eval::evaluate(&self.policy, file) {
+            out.report(hit.span, hit.message);
+        }
+    }
+}
+
+/// The built-in policies, parsed. A built-in that fails to load is left out
+/// (a unit test asserts they all load, so this cannot ship).
+pub fn builtin() -> Vec<Policy> {
+    BUILTIN.iter().filter_map(|(name, text)| parse_policy(name, text).ok()).collect()
+}
+
+/// The policy files at `path`: the file itself, or the `*.yaml` / `*.yml` files
+/// directly inside a folder (not recursive), sorted by name.
+pub fn policy_files(path: &Path) -> Result<Vec<PathBuf>, PolicyError> {
+    if path.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let entries = std::fs::read_dir(path)
+        .map_err(|e| PolicyError::plain(format!("cannot read policies from {}: {e}", path.display())))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Loads the user policies at `paths` (files or folders), checking that IDs are
+/// unique among them and do not collide with `taken` (the built-in rule IDs).
+pub fn load_paths(paths: &[PathBuf], taken: &[&str]) -> Result<Vec<Policy>, PolicyError> {
+    let mut policies: Vec<Policy> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for path in paths {
+        for file in policy_files(path)? {
+            if !seen.insert(std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone())) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| PolicyError::plain(format!("cannot read policy file {}: {e}", file.display())))?;
+            let policy = parse_policy(&file.display().to_string(), &text)?;
+            if taken.contains(&policy.id.as_str()) {
+                return Err(policy
+                    .origin
+                    .error(
+                        policy.origin.id_span,
+                        format!("policy ID `{}` is already a built-in rule", policy.id),
+                        "this ID is taken",
+                    )
+                    .with_help("choose another ID; `envlint rules` lists the built-in ones"));
+            }
+            if let Some(first) = policies.iter().find(|p| p.id == policy.id) {
+                return Err(policy
+                    .origin
+                    .error(
+                        policy.origin.id_span,
+                        format!("duplicate policy ID `{}`", policy.id),
+                        "defined a second time here",
+                    )
+                    .with_help(format!("first defined in {}", first.origin.name)));
+            }
+            policies.push(policy);
+        }
+    }
+    Ok(policies)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_policy_loads_and_is_documented() {
+        for (name, text) in BUILTIN {
+            let p = match parse_policy(name, text) {
+                Ok(p) => p,
+                Err(e) => panic!("{name}: {e:?}"),
+            };
+            assert!(name.ends_with(&format!("/{}.yaml", p.id)), "{name}: file name must be the ID");
+            assert!(crate::rules::docs_complete(p.docs.as_deref().unwrap_or_default()), "{name}: docs");
+            assert!(!p.tests.is_empty(), "{name}: tests");
+            p.check_envs(&EnvTable::default()).expect("envs");
+        }
+        let ids: Vec<String> = builtin().into_iter().map(|p| p.id).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted);
+        assert_eq!(ids.len(), BUILTIN.len());
+    }
+
+    #[test]
+    fn unknown_environment_points_at_the_name() {
+        let text = "id: x\nseverity: note\nsummary: s\nhelp: h\nenvironments: [production, qa]\nmatch: {key: A, value: exists}\nmessage: m\n";
+        let p = parse_policy("x.yaml", text).expect("loads");
+        let e = p.check_envs(&EnvTable::default()).expect_err("qa is unknown");
+        assert_eq!(e.message, "unknown environment `qa`");
+        assert_eq!(e.labelled_text().as_deref(), Some("qa"));
+        let mut table = EnvTable::default();
+        table.add_env("qa");
+        assert!(p.check_envs(&table).is_ok());
+    }
+
+    #[test]
+    fn builtin_policy_tests_pass() {
+        let settings = crate::config::Settings::defaults(Path::new("."));
+        for p in builtin() {
+            for case in &p.tests {
+                let result = test::run_case(&p, case, &settings);
+                assert!(result.passed(), "{} / {}:\n{}", p.id, case.name, result.diff());
+            }
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! YAML policies through the real binary: `envlint policy test` exit codes and
+//! output, user policies loaded from the config and with `--policy` producing
+//! spanned findings, and malformed or clashing policies failing with exit 2.
+
+mod common;
+
+use common::{envlint, repo, tempdir, transcript};
+
+fn write(dir: &std::path::Path, rel: &str, text: &str) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, text).expect("write");
+}
+
+const SAFE_MODE: &str = r#"id: staging-safe-mode
+severity: error
+summary: staging must run in safe mode
+help: set SAFE_MODE=true in staging
+environments: [staging]
+match:
+  key: SAFE_MODE
+  value: {not: truthy}
+message: '{key} is "{value}" in {env}'
+tests:
+  - name: safe mode off
+    file: .env.staging
+    content: "SAFE_MODE=false\n"
+    expect: [{line: 1, column: 11, message: 'SAFE_MODE is "false" in staging'}]
+"#;
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn builtin_policy_tests_pass() {
+    let out = envlint().args(["policy", "test"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    let text = stdout(&out);
+    for id in ["prod-debug-enabled", "prod-mocks-enabled", "prod-rate-limit-disabled", "prod-tls-disabled"] {
+        assert!(text.contains(&format!("PASS {id}: ")), "{id}\n{text}");
+    }
+    assert!(text.lines().last().is_some_and(|l| l.ends_with(" passed, 0 failed")), "{text}");
+}
+
+#[test]
+fn example_policies_pass() {
+    let out = envlint().args(["policy", "test", "policies/examples"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    let flag = envlint().args(["policy", "test", "--policy", "policies/examples"]).output().expect("run");
+    assert_eq!(flag.stdout, out.stdout, "--policy PATH is the same as PATH");
+    let text = stdout(&out);
+    for id in ["staging-safe-mode", "feature-flags-defined", "s3-bucket-versioning"] {
+        assert!(text.contains(&format!("PASS {id}: ")), "{id}\n{text}");
+    }
+    assert!(!text.contains("FAIL"), "{text}");
+}
+
+#[test]
+fn failing_case_exits_one_with_a_diff() {
+    let dir = tempdir();
+    let wrong =
+        SAFE_MODE.replace("column: 11, message: 'SAFE_MODE is \"false\"", "column: 3, message: 'SAFE_MODE is \"off\"");
+    write(dir.path(), "checks/safe.yaml", &wrong);
+    let out = envlint().args(["policy", "test"]).arg(dir.path().join("checks")).output().expect("run");
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    let text = stdout(&out);
+    assert!(text.contains("FAIL staging-safe-mode: safe mode off ("), "{text}");
+    assert!(text.contains("  - 1:3 SAFE_MODE is \"off\" in staging   (expected, not reported)\n"), "{text}");
+    assert!(text.contains("  + 1:11 SAFE_MODE is \"false\" in staging   (reported, not expected)\n"), "{text}");
+    assert!(text.ends_with("policy tests: 0 passed, 1 failed\n"), "{text}");
+}
+
+#[test]
+fn policy_from_config_gives_spanned_findings_and_its_id_is_known_to_the_config() {
+    let dir = tempdir();
+    write(dir.path(), "checks/safe.yaml", SAFE_MODE);
+    write(
+        dir.path(),
+        "envlint.toml",
+        "policies = [\"checks\"]\n[rules]\nselect = [\"staging-*\"]\n[rules.severity]\nstaging-safe-mode = \"warning\"\n",
+    );
+    write(dir.path(), "api/.env.staging", "PORT=80\nSAFE_MODE=off\n");
+    write(dir.path(), "api/.env", "SAFE_MODE=off\n");
+    let out = envlint().args(["scan", "--format", "json"]).arg(dir.path()).output().expect("run");
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let findings = v["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "{findings:#?}");
+    let f = &findings[0];
+    assert_eq!(f["rule"], "staging-safe-mode");
+    assert_eq!(f["severity"], "warning");
+    assert_eq!(f["path"], "api/.env.staging");
+    assert_eq!(f["env"], "staging");
+    assert_eq!(f["message"], "SAFE_MODE is \"off\" in staging");
+    assert_eq!(f["help"], "set SAFE_MODE=true in staging");
+    assert_eq!(f["span"]["start"], serde_json::json!({"line": 2, "column": 11}));
+    assert_eq!(f["span"]["end"], serde_json::json!({"line": 2, "column": 14}));
+    assert_eq!(f["span"]["length"], 3);
+}
+
+#[test]
+fn policy_flag_loads_files_and_folders() {
+    let dir = tempdir();
+    let policies = tempdir();
+    write(policies.path(), "safe.yaml", SAFE_MODE);
+    write(
+        policies.path(),
+        "nested/s3.yaml",
+        &std::fs::read_to_string(repo().join("policies/examples/s3-bucket-versioning.yaml")).expect("example"),
+    );
+    write(dir.path(), ".env.staging", "SAFE_MODE=0\n");
+    write(dir.path(), "infra/main.tf", "resource \"aws_s3_bucket\" \"logs\" {\n  bucket = \"x\"\n}\n");
+    let out = envlint()
+        .args(["scan", "--format", "json", "--policy"])
+        .arg(policies.path())
+        .arg("--policy")
+        .arg(policies.path().join("nested/s3.yaml"))
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let got: Vec<(String, String, u64, u64, String)> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_owned(),
+                f["path"].as_str().unwrap_or_default().to_owned(),
+                f["span"]["start"]["line"].as_u64().unwrap_or_default(),
+                f["span"]["start"]["column"].as_u64().unwrap_or_default(),
+                f["message"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("staging-safe-mode".into(), ".env.staging".into(), 1, 11, "SAFE_MODE is \"0\" in staging".into()),
+            (
+                "s3-bucket-versioning".into(),
+                "infra/main.tf".into(),
+                1,
+                26,
+                "S3 bucket `logs` has no versioning ($['resource']['aws_s3_bucket']['logs'])".into()
+            ),
+        ]
+    );
+    // --select accepts a user policy ID
+    let out = envlint()
+        .args(["scan", "--format", "json", "--select", "staging-safe-mode", "--policy"])
+        .arg(policies.path())
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+}
+
+/// Runs `scan --policy` on an empty repo with one policy file; returns the transcript.
+fn scan_with_policy(policy: &str) -> (Option<i32>, String) {
+    let dir = tempdir();
+    write(dir.path(), "p/policy.yaml", policy);
+    write(dir.path(), "repo/.env", "A=1\n");
+    let out = envlint().arg("scan").arg("--policy").arg(dir.path().join("p")).arg(dir.path().join("repo")).output();
+    let out = out.expect("run");
+    (out.status.code(), stderr(&out))
+}
+
+#[test]
+fn malformed_policy_exits_two_pointing_at_the_span() {
+    let (code, err) = scan_with_policy(&SAFE_MODE.replace("severity: error", "sevrity: error"));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("unknown field `sevrity` in a policy"), "{err}");
+    assert!(err.contains("policy.yaml:2:1]"), "{err}");
+    assert!(err.contains("2 │ sevrity: error"), "{err}");
+    assert!(err.contains("unknown field"), "{err}");
+
+    let (code, err) = scan_with_policy(&SAFE_MODE.replace("value: {not: truthy}", "value: {matches: '(unclosed'}"));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("invalid regex"), "{err}");
+    assert!(err.contains("policy.yaml:8:"), "{err}");
+
+    let (code, err) = scan_with_policy(&SAFE_MODE.replace("environments: [staging]", "environments: [stagign]"));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("unknown environment `stagign`"), "{err}");
+    assert!(err.contains("policy.yaml:5:16]"), "{err}");
+}
+
+#[test]
+fn id_collisions_exit_two() {
+    let (code, err) = scan_with_policy(&SAFE_MODE.replace("id: staging-safe-mode", "id: prod-debug-enabled"));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("policy ID `prod-debug-enabled` is already a built-in rule"), "{err}");
+    assert!(err.contains("policy.yaml:1:5]"), "{err}");
+
+    let dir = tempdir();
+    write(dir.path(), "p/a.yaml", SAFE_MODE);
+    write(dir.path(), "p/b.yaml", SAFE_MODE);
+    let out = envlint().args(["policy", "test"]).arg(dir.path().join("p")).output().expect("run");
+    assert_eq!(out.status.code(), Some(2), "{}", transcript(&out));
+    let err = stderr(&out);
+    assert!(err.contains("duplicate policy ID `staging-safe-mode`"), "{err}");
+    assert!(err.contains("b.yaml:1:5]"), "{err}");
+    assert!(err.contains("a.yaml"), "first definition named in the help: {err}");
+}
+
+#[test]
+fn explain_shows_builtin_policy_docs() {
+    let out = envlint().args(["explain", "prod-mocks-enabled"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("# prod-mocks-enabled\n"), "{text}");
+    assert!(text.contains("## How to fix"), "{text}");
+}
