@@ -11,6 +11,7 @@ pub mod finding;
 pub mod formats;
 pub mod model;
 pub mod parse;
+pub mod policy;
 pub mod report;
 pub mod rule;
 pub mod rules;

@@ -1,0 +1,4 @@
+//! User and built-in policies.
+
+#[cfg(feature = "rego")]
+pub mod rego;
