@@ -154,7 +154,11 @@ impl RegoPolicy {
         });
         let package = engine.add_policy(name.to_owned(), text.to_owned()).map_err(|e| syntax_error(text, name, &e))?;
         let package_span = package_line(text);
-        if package.contains(['"', '[', ' ']) {
+        let plain = |part: &str| {
+            part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        };
+        if !package.split('.').all(plain) {
             return Err(RegoError::at(text, name, package_span, "unsupported package name", "here")
                 .with_help("use a package of plain identifiers, e.g. `package envlint.s3_versioning`"));
         }
@@ -682,6 +686,8 @@ mod tests {
         let span = e.span.expect("span");
         let line = text[..span.offset()].matches('\n').count() + 1;
         assert_eq!(line, 12, "{}", e.message);
+        let quoted = "# METADATA\n# title: t\n# custom:\n#   id: a\npackage p[\"1.0\"]\ndeny contains 1 if { true }\n";
+        assert!(load_err(quoted).message.contains("unsupported package name"));
         let no_rules = format!("{HEAD}allow if {{ true }}\n");
         assert!(load_err(&no_rules).message.contains("neither `deny` nor `warn`"));
     }
