@@ -70,7 +70,9 @@ struct Phase1 {
     checked: Option<Checked>,
 }
 
-type Checked = (Vec<Finding>, Option<Arc<SourceFile>>);
+/// A file's findings, the source to render them from, and warnings about rules
+/// that could not run on it.
+type Checked = (Vec<Finding>, Option<Arc<SourceFile>>, Vec<String>);
 
 /// What a scan produced.
 #[derive(Default)]
@@ -141,11 +143,12 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
         })
         .collect();
     for (f, late) in files.iter_mut().zip(late) {
-        if let Some((findings, shown)) = f.checked.take().or(late) {
+        if let Some((findings, shown, warnings)) = f.checked.take().or(late) {
             if let Some(source) = shown {
                 out.sources.insert(source.path.clone(), source);
             }
             out.findings.extend(findings);
+            out.warnings.extend(warnings);
         }
     }
     out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -361,9 +364,9 @@ fn run_rules(
     settings: &Settings,
     rules: &[Box<dyn Rule>],
     scanner: &crate::secrets::Scanner,
-) -> (Vec<Finding>, Option<Arc<SourceFile>>) {
+) -> Checked {
     if rules.is_empty() {
-        return (Vec::new(), None);
+        return (Vec::new(), None, Vec::new());
     }
     let scan_secrets = rules.iter().any(|r| r.meta().id == SECRET_RULE)
         && settings.rule_enabled_for(SECRET_RULE, &file.config_rel)
@@ -379,6 +382,7 @@ fn run_rules(
         secrets: &hits,
     };
     let mut findings = Vec::new();
+    let mut warnings = Vec::new();
     for rule in rules {
         let meta = rule.meta();
         if !settings.rule_enabled_for(&meta.id, &file.config_rel) {
@@ -387,16 +391,18 @@ fn run_rules(
         let severity = settings.severity.get(&*meta.id).copied().unwrap_or(meta.severity);
         let mut emitter = Emitter::new(meta, severity, &cx);
         rule.check(&cx, &mut emitter);
-        findings.extend(emitter.into_findings());
+        let (found, warned) = emitter.into_parts();
+        findings.extend(found);
+        warnings.extend(warned);
     }
     if findings.is_empty() {
-        return (findings, None);
+        return (findings, None, warnings);
     }
     // Redact with every secret the scanner sees, even where the rule is off or
     // skips the hit (generic values in dev files): no output ever shows one.
     let all_hits = if scan_secrets { hits } else { scanner.scan(&file.source.text) };
     if all_hits.is_empty() {
-        return (findings, Some(file.source.clone()));
+        return (findings, Some(file.source.clone()), warnings);
     }
     let spans: Vec<Span> = all_hits.iter().map(|h| h.span).collect();
     let secrets: Vec<&str> = spans.iter().map(|s| file.source.slice(*s)).collect();
@@ -405,7 +411,7 @@ fn run_rules(
         f.help = f.help.as_deref().map(|h| crate::redact::redact_message(h, &secrets));
     }
     let masked = crate::redact::mask_spans(&file.source.text, &spans);
-    (findings, Some(Arc::new(SourceFile::new(file.source.path.clone(), masked))))
+    (findings, Some(Arc::new(SourceFile::new(file.source.path.clone(), masked))), warnings)
 }
 
 const SECRET_RULE: &str = "committed-secret";

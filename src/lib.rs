@@ -82,7 +82,7 @@ fn load_config_and_policies(
     let taken: Vec<&str> = rules.iter().map(|r| &*r.meta().id).collect();
     let user = policy::load_paths(&policy_paths, &taken)?;
     let mut known: Vec<&str> = taken.clone();
-    known.extend(user.iter().map(|p| p.id.as_str()));
+    known.extend(user.iter().map(policy::UserPolicy::id));
     let settings = match config_path {
         Some(path) => config::load(path, &known)?,
         None => Settings::defaults(dir),
@@ -90,7 +90,7 @@ fn load_config_and_policies(
     for p in &user {
         p.check_envs(&settings.envs)?;
     }
-    rules.extend(user.into_iter().map(|p| Box::new(policy::PolicyRule::new(p)) as Box<dyn Rule>));
+    rules.extend(user.into_iter().map(policy::UserPolicy::into_rule));
     Ok((settings, rules))
 }
 
@@ -370,14 +370,14 @@ fn cmd_policy_test(args: &cli::PolicyTestArgs, out: &mut dyn Write) -> Result<u8
     let mut policies = Vec::new();
     let given: Vec<PathBuf> = args.paths.iter().chain(&args.policies).cloned().collect();
     let user_paths = if given.is_empty() {
-        policies.extend(policy::builtin());
+        policies.extend(policy::builtin().into_iter().map(policy::UserPolicy::Yaml));
         config_path.as_deref().map(config::policy_paths).unwrap_or_default()
     } else {
         given
     };
     let user = policy::load_paths(&user_paths, &taken)?;
     let mut known = taken.clone();
-    known.extend(user.iter().map(|p| p.id.as_str()));
+    known.extend(user.iter().map(policy::UserPolicy::id));
     let settings = match &config_path {
         Some(path) => config::load(path, &known)?,
         None => Settings::defaults(&cwd),

@@ -60,11 +60,22 @@ pub struct Emitter<'a> {
     file: &'a FileCx<'a>,
     seen: HashMap<String, usize>,
     pub(crate) findings: Vec<Finding>,
+    /// Problems running the rule itself (a user policy failing on this file): the
+    /// scan goes on and the caller shows them as warnings.
+    pub(crate) warnings: Vec<String>,
 }
 
 impl<'a> Emitter<'a> {
     pub fn new(meta: &'a RuleMeta, severity: Severity, file: &'a FileCx<'a>) -> Self {
-        Self { meta, rule_id: Arc::from(&*meta.id), severity, file, seen: HashMap::new(), findings: Vec::new() }
+        Self {
+            meta,
+            rule_id: Arc::from(&*meta.id),
+            severity,
+            file,
+            seen: HashMap::new(),
+            findings: Vec::new(),
+            warnings: Vec::new(),
+        }
     }
 
     /// Reports a finding at `span` with the rule's default help.
@@ -82,6 +93,21 @@ impl<'a> Emitter<'a> {
 
     /// Reports a finding at `span`; `help` replaces the rule's default help.
     pub fn report_with_help(&mut self, span: Span, message: impl Into<String>, help: Option<String>) {
+        self.push(self.severity, span, message.into(), help);
+    }
+
+    /// Reports a finding at `severity`, capped at the rule's configured severity
+    /// (a Rego policy's `warn` results next to its `deny` ones).
+    pub fn report_at(&mut self, severity: Severity, span: Span, message: impl Into<String>) {
+        self.push(severity.min(self.severity), span, message.into(), None);
+    }
+
+    /// Records that the rule could not run on this file; no finding is made.
+    pub fn warn(&mut self, message: impl Into<String>) {
+        self.warnings.push(message.into());
+    }
+
+    fn push(&mut self, severity: Severity, span: Span, message: String, help: Option<String>) {
         let src = self.file.source;
         let text_key = src.slice(span).to_owned();
         let occurrence = {
@@ -91,13 +117,13 @@ impl<'a> Emitter<'a> {
         };
         self.findings.push(Finding {
             rule: self.rule_id.clone(),
-            severity: self.severity,
+            severity,
             path: src.path.clone(),
             env: self.file.env.env_at(span.start).cloned(),
             span,
             start: src.line_col(span.start),
             end: src.line_col(span.end),
-            message: message.into(),
+            message,
             help: help.or_else(|| Some(self.meta.help.to_string())).filter(|h| !h.is_empty()),
             fingerprint: fingerprint(&self.rule_id, src, span, occurrence),
             properties: std::collections::BTreeMap::new(),
@@ -106,5 +132,10 @@ impl<'a> Emitter<'a> {
 
     pub fn into_findings(self) -> Vec<Finding> {
         self.findings
+    }
+
+    /// The findings and the warnings about the rule itself.
+    pub fn into_parts(self) -> (Vec<Finding>, Vec<String>) {
+        (self.findings, self.warnings)
     }
 }

@@ -9,9 +9,9 @@
 
 mod eval;
 pub mod load;
+#[cfg(feature = "rego")]
+pub mod rego;
 pub mod test;
-// Rego policies (cargo feature `rego`) plug in beside this module, from their own
-// branch: `#[cfg(feature = "rego")] pub mod rego;`
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -196,31 +196,113 @@ pub fn builtin() -> Vec<Policy> {
     BUILTIN.iter().filter_map(|(name, text)| parse_policy(name, text).ok()).collect()
 }
 
-/// The policy files at `path`: the file itself, or the `*.yaml` / `*.yml` files
-/// directly inside a folder (not recursive), sorted by name.
+/// A user policy: YAML, or Rego (cargo feature `rego`).
+// A handful are loaded once per run; their size does not matter.
+#[allow(clippy::large_enum_variant)]
+pub enum UserPolicy {
+    Yaml(Policy),
+    #[cfg(feature = "rego")]
+    Rego {
+        policy: Box<rego::RegoPolicy>,
+        path: PathBuf,
+    },
+}
+
+impl UserPolicy {
+    pub fn id(&self) -> &str {
+        match self {
+            Self::Yaml(p) => &p.id,
+            #[cfg(feature = "rego")]
+            Self::Rego { policy, .. } => &policy.meta().id,
+        }
+    }
+
+    /// Where it was loaded from, for messages.
+    pub fn origin_name(&self) -> String {
+        match self {
+            Self::Yaml(p) => p.origin.name.clone(),
+            #[cfg(feature = "rego")]
+            Self::Rego { path, .. } => path.display().to_string(),
+        }
+    }
+
+    /// Checks the environment names it is scoped to against the config's table.
+    pub fn check_envs(&self, table: &EnvTable) -> Result<(), miette::Report> {
+        match self {
+            Self::Yaml(p) => p.check_envs(table).map_err(miette::Report::new),
+            #[cfg(feature = "rego")]
+            Self::Rego { policy, path } => match policy.environments().iter().find(|e| table.resolve(e).is_none()) {
+                Some(env) => Err(miette::miette!(
+                    help = "declare it under [environments] in the config, or fix the name",
+                    "{}: unknown environment `{env}` in the policy's metadata",
+                    path.display()
+                )),
+                None => Ok(()),
+            },
+        }
+    }
+
+    pub fn into_rule(self) -> Box<dyn Rule> {
+        match self {
+            Self::Yaml(p) => Box::new(PolicyRule::new(p)),
+            #[cfg(feature = "rego")]
+            Self::Rego { policy, .. } => policy as Box<dyn Rule>,
+        }
+    }
+}
+
+/// Whether a file is a policy: YAML, or Rego (not a `*_test.rego` test file).
+fn is_policy_file(p: &Path) -> bool {
+    match p.extension().and_then(|x| x.to_str()) {
+        Some("yaml" | "yml") => true,
+        Some("rego") => !p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with("_test.rego")),
+        _ => false,
+    }
+}
+
+/// The policy files at `path`: the file itself, or the `*.yaml` / `*.yml` /
+/// `*.rego` files directly inside a folder (not recursive, `*_test.rego` test
+/// files excluded), sorted by name.
 pub fn policy_files(path: &Path) -> Result<Vec<PathBuf>, PolicyError> {
     if path.is_file() {
         return Ok(vec![path.to_path_buf()]);
     }
     let entries = std::fs::read_dir(path)
         .map_err(|e| PolicyError::plain(format!("cannot read policies from {}: {e}", path.display())))?;
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
-        .collect();
+    let mut files: Vec<PathBuf> =
+        entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_file() && is_policy_file(p)).collect();
     files.sort();
     Ok(files)
 }
 
 /// Loads the user policies at `paths` (files or folders), checking that IDs are
 /// unique among them and do not collide with `taken` (the built-in rule IDs).
-pub fn load_paths(paths: &[PathBuf], taken: &[&str]) -> Result<Vec<Policy>, PolicyError> {
-    let mut policies: Vec<Policy> = Vec::new();
+pub fn load_paths(paths: &[PathBuf], taken: &[&str]) -> Result<Vec<UserPolicy>, miette::Report> {
+    let mut policies: Vec<UserPolicy> = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for path in paths {
         for file in policy_files(path)? {
             if !seen.insert(std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone())) {
+                continue;
+            }
+            if file.extension().is_some_and(|x| x == "rego") {
+                let policy = load_rego(&file)?;
+                let id = policy.id().to_owned();
+                if taken.contains(&id.as_str()) {
+                    return Err(miette::miette!(
+                        help = "choose another ID; `envlint rules` lists the built-in ones",
+                        "{}: policy ID `{id}` is already a built-in rule",
+                        file.display()
+                    ));
+                }
+                if let Some(first) = policies.iter().find(|p| p.id() == id) {
+                    return Err(miette::miette!(
+                        help = format!("first defined in {}", first.origin_name()),
+                        "{}: duplicate policy ID `{id}`",
+                        file.display()
+                    ));
+                }
+                policies.push(policy);
                 continue;
             }
             let text = std::fs::read_to_string(&file)
@@ -234,9 +316,10 @@ pub fn load_paths(paths: &[PathBuf], taken: &[&str]) -> Result<Vec<Policy>, Poli
                         format!("policy ID `{}` is already a built-in rule", policy.id),
                         "this ID is taken",
                     )
-                    .with_help("choose another ID; `envlint rules` lists the built-in ones"));
+                    .with_help("choose another ID; `envlint rules` lists the built-in ones")
+                    .into());
             }
-            if let Some(first) = policies.iter().find(|p| p.id == policy.id) {
+            if let Some(first) = policies.iter().find(|p| p.id() == policy.id) {
                 return Err(policy
                     .origin
                     .error(
@@ -244,12 +327,28 @@ pub fn load_paths(paths: &[PathBuf], taken: &[&str]) -> Result<Vec<Policy>, Poli
                         format!("duplicate policy ID `{}`", policy.id),
                         "defined a second time here",
                     )
-                    .with_help(format!("first defined in {}", first.origin.name)));
+                    .with_help(format!("first defined in {}", first.origin_name()))
+                    .into());
             }
-            policies.push(policy);
+            policies.push(UserPolicy::Yaml(policy));
         }
     }
     Ok(policies)
+}
+
+#[cfg(feature = "rego")]
+fn load_rego(file: &Path) -> Result<UserPolicy, miette::Report> {
+    let policy = rego::RegoPolicy::load(file)?;
+    Ok(UserPolicy::Rego { policy: Box::new(policy), path: file.to_path_buf() })
+}
+
+#[cfg(not(feature = "rego"))]
+fn load_rego(file: &Path) -> Result<UserPolicy, miette::Report> {
+    Err(miette::miette!(
+        help = "rebuild envlint with the default `rego` feature",
+        "{}: this envlint was built without Rego support",
+        file.display()
+    ))
 }
 
 #[cfg(test)]

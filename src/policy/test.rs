@@ -4,6 +4,8 @@
 //! content inference with the config's environment table), the policy runs on
 //! it alone, and its findings are compared with the expected ones.
 
+#[cfg(feature = "rego")]
+use crate::rule::Rule as _;
 use std::io::{self, Write};
 
 use crate::config::Settings;
@@ -151,9 +153,17 @@ pub struct Summary {
 
 /// Runs every case of every policy, printing `PASS`/`FAIL` per case, a diff for
 /// each failure, and a closing count.
-pub fn run_all(policies: &[Policy], settings: &Settings, out: &mut dyn Write) -> io::Result<Summary> {
+pub fn run_all(policies: &[super::UserPolicy], settings: &Settings, out: &mut dyn Write) -> io::Result<Summary> {
     let mut summary = Summary::default();
     for p in policies {
+        let p = match p {
+            super::UserPolicy::Yaml(p) => p,
+            #[cfg(feature = "rego")]
+            super::UserPolicy::Rego { policy, path } => {
+                run_rego(policy, path, &mut summary, out)?;
+                continue;
+            }
+        };
         if p.tests.is_empty() {
             writeln!(out, "NOTE {}: no test cases ({})", p.id, p.origin.name)?;
         }
@@ -172,6 +182,42 @@ pub fn run_all(policies: &[Policy], settings: &Settings, out: &mut dyn Write) ->
     }
     writeln!(out, "policy tests: {} passed, {} failed", summary.passed, summary.failed)?;
     Ok(summary)
+}
+
+/// Runs a Rego policy's `test_*` rules from the `<name>_test.rego` beside it.
+#[cfg(feature = "rego")]
+fn run_rego(
+    policy: &super::rego::RegoPolicy,
+    path: &std::path::Path,
+    summary: &mut Summary,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let id = &policy.meta().id;
+    let test_path = super::rego::test_path_for(path);
+    if !test_path.is_file() {
+        return writeln!(out, "NOTE {id}: no test file ({})", test_path.display());
+    }
+    match super::rego::run_tests(path, &test_path) {
+        Ok(results) => {
+            for (name, passed, detail) in results {
+                if passed {
+                    summary.passed += 1;
+                    writeln!(out, "PASS {id}: {name}")?;
+                } else {
+                    summary.failed += 1;
+                    writeln!(out, "FAIL {id}: {name} ({})", test_path.display())?;
+                    if let Some(detail) = detail {
+                        writeln!(out, "  {detail}")?;
+                    }
+                }
+            }
+            Ok(())
+        }
+        Err(e) => {
+            summary.failed += 1;
+            writeln!(out, "FAIL {id}: cannot run {}: {e}", test_path.display())
+        }
+    }
 }
 
 #[cfg(test)]
@@ -202,7 +248,7 @@ mod tests {
         assert!(results[3].error.as_deref().is_some_and(|e| e.contains("does not parse")), "{:?}", results[3]);
 
         let mut out = Vec::new();
-        let summary = run_all(&[p], &s, &mut out).expect("write");
+        let summary = run_all(&[super::super::UserPolicy::Yaml(p)], &s, &mut out).expect("write");
         assert_eq!(summary, Summary { passed: 2, failed: 2 });
         let text = String::from_utf8(out).expect("utf8");
         assert!(text.contains("PASS t: ok\n"), "{text}");
