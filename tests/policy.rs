@@ -48,6 +48,7 @@ fn builtin_policy_tests_pass() {
 }
 
 #[test]
+#[cfg(feature = "rego")] // the examples include a Rego policy
 fn example_policies_pass() {
     let out = envlint().args(["policy", "test", "policies/examples"]).output().expect("run");
     assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
@@ -217,4 +218,41 @@ fn explain_shows_builtin_policy_docs() {
     let text = stdout(&out);
     assert!(text.starts_with("# prod-mocks-enabled\n"), "{text}");
     assert!(text.contains("## How to fix"), "{text}");
+}
+
+#[cfg(feature = "rego")]
+#[test]
+fn rego_policy_through_the_binary() {
+    let dir = common::tempdir();
+    let tf = "resource \"aws_s3_bucket\" \"logs\" {\n  bucket = \"acme-logs\"\n}\n";
+    std::fs::create_dir_all(dir.path().join("envs/prod")).expect("mkdir");
+    std::fs::write(dir.path().join("envs/prod/main.tf"), tf).expect("write");
+    std::fs::create_dir_all(dir.path().join("envs/dev")).expect("mkdir");
+    std::fs::write(dir.path().join("envs/dev/main.tf"), tf).expect("write");
+    let policy = common::repo().join("policies/examples/prod-s3-versioning.rego");
+    let out = envlint()
+        .args(["scan", "--format", "json", "--select", "prod-s3-versioning", "--policy"])
+        .arg(&policy)
+        .arg(dir.path())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1), "{}", transcript(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let findings = v["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "prod only: {v}");
+    assert_eq!(findings[0]["path"], "envs/prod/main.tf");
+    assert_eq!(findings[0]["env"], "prod");
+    assert_eq!(findings[0]["span"]["start"]["line"], 1);
+
+    // a syntax error is exit 2 with the place in the .rego file
+    let bad = dir.path().join("bad.rego");
+    std::fs::write(
+        &bad,
+        "# METADATA\n# title: t\n# custom:\n#   id: bad-rego\npackage envlint.bad\n\ndeny contains msg if {\n  msg := \n}\n",
+    )
+    .expect("write");
+    let out = envlint().args(["scan", "--policy"]).arg(&bad).arg(dir.path()).output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("bad.rego:"), "points into the file: {stderr}");
 }

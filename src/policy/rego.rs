@@ -4,7 +4,7 @@
 //! `<name>_test.rego` beside a policy holds its OPA-style `test_*` rules.
 //!
 //! Depends on `rule`, `model`, `parse` (for the metadata YAML), `discover` and
-//! `finding`; never on the engine, reports or the CLI. `REGO.md` documents the
+//! `finding`; never on the engine, reports or the CLI. the README ("Rego policies") documents the
 //! conventions for policy authors.
 
 use std::borrow::Cow;

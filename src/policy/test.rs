@@ -153,6 +153,7 @@ pub struct Summary {
 
 /// Runs every case of every policy, printing `PASS`/`FAIL` per case, a diff for
 /// each failure, and a closing count.
+#[cfg_attr(not(feature = "rego"), allow(clippy::infallible_destructuring_match))]
 pub fn run_all(policies: &[super::UserPolicy], settings: &Settings, out: &mut dyn Write) -> io::Result<Summary> {
     let mut summary = Summary::default();
     for p in policies {
