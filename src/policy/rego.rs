@@ -4,8 +4,8 @@
 //! `<name>_test.rego` beside a policy holds its OPA-style `test_*` rules.
 //!
 //! Depends on `rule`, `model`, `parse` (for the metadata YAML), `discover` and
-//! `finding`; never on the engine, reports or the CLI. the README ("Rego policies") documents the
-//! conventions for policy authors.
+//! `finding`; never on the engine, reports or the CLI. The README section
+//! "Rego policies" documents the conventions for policy authors.
 
 use std::borrow::Cow;
 use std::num::NonZeroU32;
