@@ -372,15 +372,8 @@ fn run_rules(
         && settings.rule_enabled_for(SECRET_RULE, &file.config_rel)
         && !skip_secret_scan(file, settings);
     let hits = if scan_secrets { scanner.scan(&file.source.text) } else { Vec::new() };
-    let cx = FileCx {
-        source: &file.source,
-        kind: file.kind,
-        doc: file.doc.as_ref(),
-        parse_error: file.parse_error.as_ref(),
-        env: &file.env,
-        settings,
-        secrets: &hits,
-    };
+    let cx =
+        FileCx::new(&file.source, file.kind, file.doc.as_ref(), file.parse_error.as_ref(), &file.env, settings, &hits);
     let mut findings = Vec::new();
     let mut warnings = Vec::new();
     for rule in rules {

@@ -46,14 +46,21 @@ pub struct Terminal {
 /// Runs a command; returns the exit code (0 clean, 1 findings), or an error
 /// that the caller prints and maps to exit code 2.
 pub fn run(cli: Cli, term: Terminal, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Report> {
-    let rules = rules::builtin();
     match cli.command {
         Command::Scan(args) => cmd_scan(&args, term, out, err),
         Command::Envs(args) => cmd_envs(&args.walk, args.format, out),
-        Command::Rules(args) => write_rules(&rules, args.format, out).map(|()| 0).into_diagnostic(),
-        Command::Explain { id } => explain(&rules, &id, out),
+        Command::Rules(args) => write_rules(&cwd_rules()?, args.format, out).map(|()| 0).into_diagnostic(),
+        Command::Explain { id } => explain(&cwd_rules()?, &id, out),
         Command::Policy(PolicyCommand::Test(args)) => cmd_policy_test(&args, out),
     }
+}
+
+/// The built-in rules plus the user policies of the config found from the
+/// current directory, for `rules` and `explain`.
+fn cwd_rules() -> Result<Vec<Box<dyn Rule>>, Report> {
+    let cwd = std::env::current_dir().into_diagnostic()?;
+    let config = config::find(&cwd);
+    Ok(load_config_and_policies(config.as_deref(), &cwd, &[])?.1)
 }
 
 /// Everything resolved from the walk arguments.

@@ -43,6 +43,50 @@ pub struct FileCx<'a> {
     pub settings: &'a Settings,
     /// Secret-scanner hits in this file (empty when `committed-secret` does not run on it).
     pub secrets: &'a [crate::secrets::SecretHit],
+    /// Views computed on first use and shared by every rule that runs on the file.
+    carriers: std::cell::OnceCell<Vec<crate::formats::carriers::Carrier>>,
+    json: std::cell::OnceCell<(serde_json::Value, crate::model::json::SpanIndex)>,
+}
+
+impl<'a> FileCx<'a> {
+    pub fn new(
+        source: &'a SourceFile,
+        kind: FileKind,
+        doc: Option<&'a Document>,
+        parse_error: Option<&'a ParseError>,
+        env: &'a FileEnv,
+        settings: &'a Settings,
+        secrets: &'a [crate::secrets::SecretHit],
+    ) -> Self {
+        Self {
+            source,
+            kind,
+            doc,
+            parse_error,
+            env,
+            settings,
+            secrets,
+            carriers: std::cell::OnceCell::new(),
+            json: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The file's env-var carriers (empty when it has no document).
+    pub fn carriers(&self) -> &[crate::formats::carriers::Carrier] {
+        self.carriers.get_or_init(|| {
+            self.doc.map_or_else(Vec::new, |doc| crate::formats::carriers::carriers(self.kind, doc, self.source))
+        })
+    }
+
+    /// The file's document as JSON with its pointer-to-span index.
+    pub fn json(&self) -> &(serde_json::Value, crate::model::json::SpanIndex) {
+        self.json.get_or_init(|| {
+            self.doc.map_or_else(
+                || (serde_json::Value::Null, crate::model::json::SpanIndex::default()),
+                crate::model::json::to_json,
+            )
+        })
+    }
 }
 
 /// A rule that looks at one file at a time.

@@ -256,3 +256,20 @@ fn rego_policy_through_the_binary() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("bad.rego:"), "points into the file: {stderr}");
 }
+
+#[test]
+fn rules_and_explain_include_the_configs_policies() {
+    let dir = common::tempdir();
+    std::fs::create_dir_all(dir.path().join("policies")).expect("mkdir");
+    std::fs::copy(
+        common::repo().join("policies/examples/staging-safe-mode.yaml"),
+        dir.path().join("policies/staging-safe-mode.yaml"),
+    )
+    .expect("copy");
+    std::fs::write(dir.path().join("envlint.toml"), "policies = [\"policies\"]\n").expect("write");
+    let out = envlint().current_dir(dir.path()).args(["rules"]).output().expect("run");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("staging-safe-mode"), "{}", transcript(&out));
+    let out = envlint().current_dir(dir.path()).args(["explain", "staging-safe-mode"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("# staging-safe-mode"));
+}

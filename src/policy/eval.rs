@@ -2,7 +2,6 @@
 //! `JSONPath` selectors over the document as JSON, and `any:` / `all:` combinations.
 //! Produces hits (span + rendered message); the rule turns them into findings.
 
-use std::cell::OnceCell;
 use std::ops::Range;
 
 use regex::Regex;
@@ -10,8 +9,8 @@ use serde_json::Value as Json;
 use serde_json_path::JsonPath;
 
 use crate::discover::FileKind;
-use crate::formats::carriers::{Carrier, CarrierValue, carriers, is_dynamic};
-use crate::model::json::{SpanIndex, escape_token, to_json};
+use crate::formats::carriers::{Carrier, CarrierValue, is_dynamic};
+use crate::model::json::{SpanIndex, escape_token};
 use crate::rule::FileCx;
 use crate::source::SourceFile;
 use crate::span::Span;
@@ -257,8 +256,6 @@ struct Cx<'a, 'f> {
     file: &'a FileCx<'f>,
     policy: &'a Policy,
     envs: Option<Vec<crate::env::Env>>,
-    carriers: OnceCell<Vec<Carrier>>,
-    json: OnceCell<(Json, SpanIndex)>,
 }
 
 impl Cx<'_, '_> {
@@ -267,14 +264,11 @@ impl Cx<'_, '_> {
     }
 
     fn carriers(&self) -> &[Carrier] {
-        self.carriers.get_or_init(|| match self.file.doc {
-            Some(doc) => carriers(self.file.kind, doc, self.file.source),
-            None => Vec::new(),
-        })
+        self.file.carriers()
     }
 
     fn json(&self) -> &(Json, SpanIndex) {
-        self.json.get_or_init(|| self.file.doc.map_or_else(|| (Json::Null, SpanIndex::default()), to_json))
+        self.file.json()
     }
 
     /// Whether a hit at `span` is in the policy's environments.
@@ -306,7 +300,7 @@ pub fn evaluate(policy: &Policy, file: &FileCx<'_>) -> Vec<Hit> {
             return Vec::new();
         }
     }
-    let cx = Cx { file, policy, envs, carriers: OnceCell::new(), json: OnceCell::new() };
+    let cx = Cx { file, policy, envs };
     let mut hits = hits(&policy.matcher, &cx);
     // overlapping `any:` branches may find the same place twice: report it once
     hits.sort_by_key(|h| (h.span.start, h.span.end));
@@ -618,15 +612,7 @@ mod tests {
         let src = SourceFile::new(path, text);
         let settings = crate::config::Settings::defaults(std::path::Path::new("."));
         let env = crate::env::FileEnv::unknown();
-        let cx = FileCx {
-            source: &src,
-            kind,
-            doc: Some(&doc),
-            parse_error: None,
-            env: &env,
-            settings: &settings,
-            secrets: &[],
-        };
+        let cx = FileCx::new(&src, kind, Some(&doc), None, &env, &settings, &[]);
         evaluate(&policy, &cx).into_iter().map(|h| (src.slice(h.span).to_owned(), h.message)).collect()
     }
 

@@ -21,7 +21,7 @@ use crate::discover::FileKind;
 use crate::env::FileEnv;
 use crate::finding::Severity;
 use crate::model::Node;
-use crate::model::json::{SpanIndex, escape_token, to_json};
+use crate::model::json::{SpanIndex, escape_token};
 use crate::rule::{Emitter, FileCx, Rule, RuleMeta};
 use crate::span::Span;
 
@@ -277,15 +277,14 @@ impl Rule for RegoPolicy {
     }
 
     fn check(&self, file: &FileCx<'_>, out: &mut Emitter<'_>) {
-        let Some(doc) = file.doc else { return };
-        if !self.applies_to_kind(file.kind) || !self.applies_to_env(file) {
+        if file.doc.is_none() || !self.applies_to_kind(file.kind) || !self.applies_to_env(file) {
             return;
         }
-        let (document, index) = to_json(doc);
-        match self.eval(input(document, &file.source.path, file.kind, file.env)) {
+        let (document, index) = file.json();
+        match self.eval(input(document.clone(), &file.source.path, file.kind, file.env)) {
             Ok(hits) => {
                 for hit in hits {
-                    let span = hit_span(&index, hit.pointer.as_deref(), file.source);
+                    let span = hit_span(index, hit.pointer.as_deref(), file.source);
                     // CI files: a job in another environment is outside the policy's scope
                     if !self.envs.is_empty() && !file.env.env_at(span.start).is_some_and(|e| self.env_matches(e, file))
                     {
@@ -745,15 +744,7 @@ mod tests {
         let mut file_env = FileEnv::unknown();
         file_env.env = env.map(std::sync::Arc::from);
         let settings = crate::config::Settings::defaults(Path::new("."));
-        let cx = FileCx {
-            source: &source,
-            kind,
-            doc: Some(&doc),
-            parse_error: None,
-            env: &file_env,
-            settings: &settings,
-            secrets: &[],
-        };
+        let cx = FileCx::new(&source, kind, Some(&doc), None, &file_env, &settings, &[]);
         let mut out = Emitter::new(p.meta(), p.meta().severity, &cx);
         p.check(&cx, &mut out);
         out.into_parts()

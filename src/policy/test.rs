@@ -129,7 +129,7 @@ pub fn run_case(policy: &Policy, case: &TestCase, settings: &Settings) -> CaseRe
         Some(Ok(doc)) => doc,
     };
     let env = infer_env(kind, &case.file, Some(&doc), &src, settings);
-    let cx = FileCx { source: &src, kind, doc: Some(&doc), parse_error: None, env: &env, settings, secrets: &[] };
+    let cx = FileCx::new(&src, kind, Some(&doc), None, &env, settings, &[]);
     let mut actual: Vec<(LineCol, String)> =
         super::eval::evaluate(policy, &cx).into_iter().map(|h| (src.line_col(h.span.start), h.message)).collect();
     let mut missing = Vec::new();
