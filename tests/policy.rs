@@ -273,3 +273,26 @@ fn rules_and_explain_include_the_configs_policies() {
     assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("# staging-safe-mode"));
 }
+
+#[cfg(feature = "rego")]
+#[test]
+fn a_policy_failing_on_one_file_is_a_warning_and_the_scan_goes_on() {
+    let dir = common::tempdir();
+    // two complete definitions of `pick` with different values: an evaluation error
+    let policy = "# METADATA\n# title: conflicts at runtime\n# custom:\n#   id: conflicting\npackage envlint.conflicting\n\npick := 1 if { input.kind == \"dotenv\" }\npick := 2 if { input.kind == \"dotenv\" }\n\ndeny contains \"never\" if { pick == 3 }\n";
+    std::fs::write(dir.path().join("conflicting.rego"), policy).expect("write");
+    std::fs::create_dir_all(dir.path().join("app")).expect("mkdir");
+    std::fs::write(dir.path().join("app/.env"), "A=1\nA=2\n").expect("write");
+    let out = envlint()
+        .args(["scan", "--format", "json", "--policy"])
+        .arg(dir.path().join("conflicting.rego"))
+        .arg(dir.path().join("app"))
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("warning: policy conflicting"), "{stderr}");
+    assert!(stderr.contains(".env"), "names the file: {stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["findings"][0]["rule"], "dotenv-duplicate-key", "the scan went on: {v}");
+    assert_eq!(out.status.code(), Some(1));
+}
