@@ -199,7 +199,7 @@ pub const SPECS: &[Spec] = &[
     },
     context(
         "heroku-api-key",
-        &["heroku"],
+        &["heroku", "hrku-"],
         ctx(
             r#"(?i:key|token|auth|secret|password)\w*["']?\s*(?:=|:=|=>|:)\s*["']?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|HRKU-[A-Za-z0-9_-]{60})"#,
         ),
@@ -235,7 +235,7 @@ pub const SPECS: &[Spec] = &[
         prefix: false,
         priority: 10,
         kind: Kind::Pattern {
-            re: r"(?:^|[^0-9A-Za-z_-])([0-9]{8,10}:[A-Za-z0-9_-]{35})(?:[^A-Za-z0-9_-]|$)",
+            re: r"(?:^|[^0-9A-Za-z_-]|bot)([0-9]{8,10}:[A-Za-z0-9_-]{35})(?:[^A-Za-z0-9_-]|$)",
             extra_lines: 0,
             boundary: false,
             check: None,
