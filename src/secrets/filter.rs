@@ -2,6 +2,10 @@
 //! entropy/shape test for generic assignments, and a small base64 decoder.
 //! Pure functions over `&str`; depends on nothing else in the crate.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 /// Documented example credentials that are public and never real.
 const KNOWN_FAKES: &[&str] = &[
     "AKIAIOSFODNN7EXAMPLE",
@@ -114,15 +118,24 @@ const REFERENCE_PARTS: &[&str] = &[
     "arn:aws:ssm",
 ];
 
+/// [`PLACEHOLDER_PARTS`] and [`REFERENCE_PARTS`] in one case-insensitive automaton.
+static PARTS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+    AhoCorasick::builder().ascii_case_insensitive(true).build(PLACEHOLDER_PARTS.iter().chain(REFERENCE_PARTS)).ok()
+});
+
+/// Forces the lazily built automaton (so a scanner is fully built before it is shared).
+pub fn init() {
+    LazyLock::force(&PARTS);
+}
+
 /// True when `value` is empty, a placeholder, a documented example, or a
 /// reference/interpolation rather than a literal secret.
 pub fn is_placeholder(value: &str) -> bool {
     let value = value.trim();
-    if value.is_empty() || KNOWN_FAKES.contains(&value) {
+    if value.is_empty() || value.starts_with('$') || KNOWN_FAKES.contains(&value) {
         return true;
     }
-    let lower = value.to_ascii_lowercase();
-    if value.starts_with('$') || PLACEHOLDER_WORDS.contains(&lower.as_str()) {
+    if value.len() <= 20 && PLACEHOLDER_WORDS.iter().any(|w| w.eq_ignore_ascii_case(value)) {
         return true;
     }
     if let Some(first) = value.chars().next()
@@ -130,9 +143,13 @@ pub fn is_placeholder(value: &str) -> bool {
     {
         return true;
     }
-    if PLACEHOLDER_PARTS.iter().any(|p| lower.contains(p))
-        || REFERENCE_PARTS.iter().any(|p| lower.contains(p))
-        || REFERENCE_PREFIXES.iter().any(|p| lower.starts_with(p))
+    let parts = if let Some(ac) = &*PARTS {
+        ac.is_match(value)
+    } else {
+        let lower = value.to_ascii_lowercase();
+        PLACEHOLDER_PARTS.iter().chain(REFERENCE_PARTS).any(|p| lower.contains(p))
+    };
+    if parts || REFERENCE_PREFIXES.iter().any(|p| value.get(..p.len()).is_some_and(|head| head.eq_ignore_ascii_case(p)))
     {
         return true;
     }
@@ -204,7 +221,7 @@ fn char_classes(s: &str) -> u32 {
 /// random enough, and not a word, number, path, URL, identifier or expression.
 pub fn looks_like_secret(value: &str) -> bool {
     let len = value.len();
-    if !(8..=512).contains(&len) || value.chars().any(char::is_whitespace) || is_placeholder(value) {
+    if !(8..=512).contains(&len) || value.chars().any(char::is_whitespace) {
         return false;
     }
     let bytes = value.as_bytes();
@@ -228,7 +245,7 @@ pub fn looks_like_secret(value: &str) -> bool {
         return false;
     }
     let h = entropy(value);
-    (char_classes(value) >= 2 && h >= 3.0) || (len >= 20 && h >= 3.7)
+    ((char_classes(value) >= 2 && h >= 3.0) || (len >= 20 && h >= 3.7)) && !is_placeholder(value)
 }
 
 /// Decodes standard or URL-safe base64, padded or not; `None` if it is not base64.

@@ -143,6 +143,33 @@ impl Scanner {
         detectors::DETECTOR_IDS
     }
 
+    /// Every trigger keyword as written (for the benchmark's ripgrep floor).
+    #[doc(hidden)]
+    pub fn keywords() -> Vec<&'static str> {
+        let mut all: Vec<&str> = SPECS.iter().flat_map(|s| s.keywords.iter().copied()).collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
+
+    /// The regexes of the pattern detectors (for the benchmark's ripgrep floor).
+    #[doc(hidden)]
+    pub fn patterns() -> Vec<&'static str> {
+        SPECS
+            .iter()
+            .filter_map(|s| match &s.kind {
+                Kind::Pattern { re, .. } => Some(*re),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Keyword hits of the automaton alone (for the benchmark: the prefilter's own cost).
+    #[doc(hidden)]
+    pub fn count_keywords(&self, text: &str) -> usize {
+        self.aho.as_ref().map_or(0, |aho| aho.find_overlapping_iter(text).count())
+    }
+
     /// All secrets in `text`, sorted by span start, without overlaps.
     pub fn scan(&self, text: &str) -> Vec<SecretHit> {
         let mut st = State {

@@ -27,6 +27,7 @@ static DOCKER_AUTH: LazyLock<Regex> =
 
 /// Forces the lazily compiled regexes (so a scanner is fully built before it is shared).
 pub fn init() {
+    super::filter::init();
     LazyLock::force(&PEM_HEADER);
     LazyLock::force(&GCP_TYPE);
     LazyLock::force(&GCP_KEY);
@@ -250,22 +251,21 @@ fn words(s: &str) -> Vec<String> {
 
 /// The generic ID for a key name, or `None` when the key is not a secret's name.
 pub fn classify_key(key: &str) -> Option<&'static str> {
-    let lower = key.to_ascii_lowercase();
     let kb = key.as_bytes();
     // the last keyword occurrence that stands as a word-ish part of the key
     let mut best: Option<(usize, usize, usize)> = None; // (start, end, id index)
-    for &(kw, id) in GENERIC_KEYWORDS {
-        let mut from = 0;
-        while let Some(i) = lower[from..].find(kw) {
-            let s = from + i;
+    for s in 0..kb.len() {
+        for &(kw, id) in GENERIC_KEYWORDS {
+            if !kb.get(s..s + kw.len()).is_some_and(|w| w.eq_ignore_ascii_case(kw.as_bytes())) {
+                continue;
+            }
             let mut e = s + kw.len();
             if kb.get(e) == Some(&b's') && !kb.get(e + 1).is_some_and(u8::is_ascii_lowercase) {
                 e += 1;
             }
-            if !kb.get(e).is_some_and(u8::is_ascii_lowercase) && best.is_none_or(|(bs, ..)| s >= bs) {
+            if !kb.get(e).is_some_and(u8::is_ascii_lowercase) {
                 best = Some((s, e, id));
             }
-            from = s + 1;
         }
     }
     let (s, e, id) = best?;
@@ -295,10 +295,13 @@ pub fn key_around(text: &str, pos: usize, len: usize) -> (usize, usize) {
 /// A generic assignment whose key is `text[ks..ke]`: `(id, value start, value end)`.
 pub fn generic_assignment(text: &str, ks: usize, ke: usize) -> Option<(&'static str, usize, usize)> {
     let bytes = text.as_bytes();
-    let key = text[ks..ke].trim_start_matches(['-', '.']);
-    let id = classify_key(key)?;
+    // a key inside a URL (`https://token.internal:8080/`, `/secret/path`) is no key
+    if ks > 0 && matches!(bytes[ks - 1], b'/' | b'@' | b'\\') {
+        return None;
+    }
     let mut i = ke;
-    if i < bytes.len() && matches!(bytes[i], b'"' | b'\'' | b'`') {
+    let key_quoted = i < bytes.len() && matches!(bytes[i], b'"' | b'\'' | b'`');
+    if key_quoted {
         i += 1;
     }
     while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
@@ -309,7 +312,14 @@ pub fn generic_assignment(text: &str, ks: usize, ke: usize) -> Option<(&'static 
         2
     } else if rest.starts_with(b"==") || rest.starts_with(b"::") {
         return None;
-    } else if rest.first().is_some_and(|&c| c == b'=' || c == b':') {
+    } else if rest.first() == Some(&b'=') {
+        1
+    } else if rest.first() == Some(&b':') {
+        // `key: value` needs the space (YAML) unless the key or the value is quoted (JSON, JS)
+        let next = rest.get(1).copied().unwrap_or(b'\n');
+        if !key_quoted && !matches!(next, b' ' | b'\t' | b'"' | b'\'') {
+            return None;
+        }
         1
     } else {
         return None;
@@ -344,7 +354,12 @@ pub fn generic_assignment(text: &str, ks: usize, ke: usize) -> Option<(&'static 
         }
         None => return None,
     };
+    // cheap rejections first: most keyword hits in code are not assignments of long literals
+    if ve < vs + 8 {
+        return None;
+    }
     let value = text.get(vs..ve)?;
+    let id = classify_key(text[ks..ke].trim_start_matches(['-', '.']))?;
     looks_like_secret(value).then_some((id, vs, ve))
 }
 
@@ -405,6 +420,12 @@ mod tests {
             ("password: true", None),
             ("password:", None),
             ("secret: \"unterminated", None),
+            ("TOKEN_URL=https://token.internal:20678/v1", None),
+            ("https://token.internal:20678/v1/abcdefgh", None),
+            ("{\"token\":\"Zq3v9Lm2Rt7Wx4Kp\"}", Some("Zq3v9Lm2Rt7Wx4Kp")),
+            ("{token:'Zq3v9Lm2Rt7Wx4Kp'}", Some("Zq3v9Lm2Rt7Wx4Kp")),
+            ("token:Zq3v9Lm2Rt7Wx4Kp", None),
+            ("fn check(password: &str, hash: &str)", None),
         ];
         for &(line, expected) in cases {
             let lower = line.to_ascii_lowercase();
