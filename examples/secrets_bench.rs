@@ -5,7 +5,8 @@
 //! times ripgrep over the same files as the floor.
 //!
 //! `cargo run --release --example secrets_bench -- [--size-mb 100] [--threads N] [--runs 3] [--quick] [--detail]`
-//! (`--quick`: only the default strategy; `--detail`: hits per detector)
+//! (`--quick`: only the default strategy; `--detail`: hits per detector;
+//! `--dir PATH`: benchmark the UTF-8 text files under PATH instead of the generated corpus)
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 use std::fmt::Write as _;
@@ -227,6 +228,20 @@ fn corpus(dir: &Path, size_mb: usize) -> (Vec<PathBuf>, usize) {
     (files, secrets)
 }
 
+/// Every file under `dir`, sorted.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| Some(e.ok()?.path())).collect();
+    paths.sort();
+    for p in paths {
+        if p.is_dir() {
+            walk(&p, out);
+        } else if p.is_file() {
+            out.push(p);
+        }
+    }
+}
+
 fn mbps(bytes: usize, d: Duration) -> f64 {
     bytes as f64 / 1e6 / d.as_secs_f64()
 }
@@ -300,19 +315,31 @@ fn main() {
     let size_mb = flag("--size-mb").unwrap_or(100);
     let threads = flag("--threads").unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let runs = flag("--runs").unwrap_or(3).max(1);
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/secrets-corpus");
+    let given = args.iter().position(|a| a == "--dir").and_then(|i| args.get(i + 1)).map(PathBuf::from);
 
     let t = Instant::now();
-    let (files, sprinkled) = corpus(&dir, size_mb);
-    let texts: Vec<String> = files.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect();
+    let (dir, files, texts) = if let Some(dir) = given {
+        let mut all = Vec::new();
+        walk(&dir, &mut all);
+        // text files only, as envlint would (binary and non-UTF-8 files are skipped)
+        let (files, texts): (Vec<PathBuf>, Vec<String>) = all
+            .into_iter()
+            .filter_map(|p| {
+                let text = std::fs::read_to_string(&p).ok()?;
+                (!text.contains('\0')).then_some((p, text))
+            })
+            .unzip();
+        println!("directory: {} ({} text files)", dir.display(), files.len());
+        (dir, files, texts)
+    } else {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/secrets-corpus");
+        let (files, sprinkled) = corpus(&dir, size_mb);
+        let texts: Vec<String> = files.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect();
+        println!("generated corpus: {} files, {sprinkled} sprinkled fake secrets ({})", files.len(), dir.display());
+        (dir, files, texts)
+    };
     let bytes: usize = texts.iter().map(String::len).sum();
-    println!(
-        "corpus: {} files, {:.1} MB, {sprinkled} sprinkled fake secrets ({} in {:.1?})",
-        files.len(),
-        bytes as f64 / 1e6,
-        dir.display(),
-        t.elapsed()
-    );
+    println!("{:.1} MB of text, loaded in {:.1?}", bytes as f64 / 1e6, t.elapsed());
 
     let t = Instant::now();
     let scanner = Scanner::new(Vec::new());
@@ -324,7 +351,7 @@ fn main() {
             for h in scanner.scan(x) {
                 let n = by_id.entry(h.detector).or_default();
                 *n += 1;
-                if *n <= 3 && h.generic {
+                if *n <= 5 && h.generic {
                     let line_start = x[..h.span.start as usize].rfind('\n').map_or(0, |i| i + 1);
                     let line_end = x[h.span.end as usize..].find('\n').map_or(x.len(), |i| h.span.end as usize + i);
                     println!("  {}: {}", h.detector, &x[line_start..line_end]);

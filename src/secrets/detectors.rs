@@ -90,7 +90,8 @@ pub const SPECS: &[Spec] = &[
     prefixed("aws-access-key-id", &["AKIA", "ASIA", "ABIA", "ACCA"], pat(r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}")),
     context(
         "aws-secret-access-key",
-        &["secret_access_key", "secretaccesskey", "secret-access-key", "aws_secret", "aws-secret", "awssecret"],
+        // the key always contains "secret", which the generic detector needs as a keyword anyway
+        &["secret"],
         Kind::Pattern {
             re: r#"(?i)(?:secret[_.-]?access[_.-]?key|aws[_.-]?secret[_.-]?(?:access[_.-]?)?key)["']?\s*(?:=|:=|=>|:)\s*["']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)"#,
             extra_lines: 0,
@@ -111,7 +112,7 @@ pub const SPECS: &[Spec] = &[
     ),
     Spec {
         id: "slack-webhook-url",
-        keywords: &["hooks.slack.com"],
+        keywords: &["hooks.slack"],
         exact: false,
         prefix: false,
         priority: 10,
@@ -173,7 +174,7 @@ pub const SPECS: &[Spec] = &[
         kind: pat(r"[0-9a-f]{32}-us[0-9]{1,2}"),
     },
     prefixed("npm-token", &["npm_"], pat(r"npm_[A-Za-z0-9]{36}")),
-    prefixed("pypi-token", &["pypi-AgEIcHlwaS5vcmc"], pat(r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}")),
+    prefixed("pypi-token", &["pypi-AgEI"], pat(r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}")),
     context(
         "azure-storage-account-key",
         &["accountkey", "account_key", "account-key", "storage_key", "storagekey", "storage-key"],
@@ -186,7 +187,8 @@ pub const SPECS: &[Spec] = &[
     ),
     Spec {
         id: "azure-storage-connection-string",
-        keywords: &["defaultendpointsprotocol"],
+        // the connection string always contains "AccountKey"
+        keywords: &["accountkey"],
         exact: false,
         prefix: false,
         priority: 6,

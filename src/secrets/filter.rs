@@ -230,7 +230,10 @@ pub fn looks_like_secret(value: &str) -> bool {
         || value.starts_with("../")
         || value.starts_with("~/")
         || (bytes.len() > 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' && matches!(bytes[2], b'\\' | b'/'));
+    // `org/repo#path`, `team/service/key`: a lowercase path, not base64
+    let lowercase_path = value.contains('/') && !value.bytes().any(|b| b.is_ascii_uppercase());
     if path_like
+        || lowercase_path
         || value.contains("://")
         || value.starts_with("-----")
         || value.contains(['(', '[', '{'])
@@ -238,14 +241,26 @@ pub fn looks_like_secret(value: &str) -> bool {
     {
         return false;
     }
-    // snake_case, kebab-case, dotted or SCREAMING names: identifiers, not secrets
+    // snake_case, kebab-case, dotted or SCREAMING names made of words: identifiers, not secrets
     if value.bytes().all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'-' | b'.'))
         && value.bytes().any(|b| matches!(b, b'_' | b'-' | b'.'))
+        && value.split(['_', '-', '.']).all(is_word)
     {
         return false;
     }
     let h = entropy(value);
     ((char_classes(value) >= 2 && h >= 3.0) || (len >= 20 && h >= 3.7)) && !is_placeholder(value)
+}
+
+/// A word as identifiers are made of: `db`, `DB`, `Password`, `dbPassword`
+/// (never two capitals in a row inside mixed case, never a trailing capital).
+fn is_word(segment: &str) -> bool {
+    let b = segment.as_bytes();
+    if b.iter().all(u8::is_ascii_uppercase) || b.iter().all(u8::is_ascii_lowercase) {
+        return true;
+    }
+    !b.windows(2).any(|w| w[0].is_ascii_uppercase() && w[1].is_ascii_uppercase())
+        && !b.last().is_some_and(u8::is_ascii_uppercase)
 }
 
 /// Decodes standard or URL-safe base64, padded or not; `None` if it is not base64.
@@ -351,10 +366,14 @@ mod tests {
             ("12345678901234", false),
             ("/run/secrets/db_password", false),
             ("./secrets/token.txt", false),
+            ("yegor256/home#assets/crates-credentials", false),
+            ("kv/data/prod/db-2", false),
             ("C:\\secrets\\token", false),
             ("https://vault.internal/v1/secret", false),
             ("GITHUB_TOKEN", false),
             ("my-secret-name", false),
+            ("Db-Password.Name", false),
+            ("UnXgsD-Bench-tdSgoNRv", true),
             ("config.db.password", false),
             ("get_password()", false),
             ("correct horse battery staple", false),

@@ -350,6 +350,12 @@ pub fn generic_assignment(text: &str, ks: usize, ke: usize) -> Option<(&'static 
             {
                 j += 1;
             }
+            // an unquoted value ends its line (dotenv, YAML, INI); anything after it
+            // (`token: Type,`, `x = ident;`) means code, not a literal
+            let rest_of_line = text[j..].split('\n').next().unwrap_or("").trim();
+            if !(rest_of_line.is_empty() || rest_of_line.starts_with('#') || rest_of_line.starts_with("//")) {
+                return None;
+            }
             (i, j)
         }
         None => return None,
@@ -426,6 +432,10 @@ mod tests {
             ("{token:'Zq3v9Lm2Rt7Wx4Kp'}", Some("Zq3v9Lm2Rt7Wx4Kp")),
             ("token:Zq3v9Lm2Rt7Wx4Kp", None),
             ("fn check(password: &str, hash: &str)", None),
+            ("    token: BinaryOpToken,", None),
+            ("pub const X_SECRET: _bindgen_ty_3 = _bindgen_ty_3::X;", None),
+            ("let token = Zq3v9Lm2Rt7Wx4Kp;", None),
+            ("API_KEY=Zq3v9Lm2Rt7Wx4Kp # rotated 2024-01", Some("Zq3v9Lm2Rt7Wx4Kp")),
         ];
         for &(line, expected) in cases {
             let lower = line.to_ascii_lowercase();

@@ -86,7 +86,13 @@ fn every_detector_fires() {
         (String::new(), "pgp-private-key", pem("PGP PRIVATE KEY BLOCK")),
     ];
     for (before, id, value) in &cases {
-        let after = if *id == "url-credentials" { "@db.internal:5432/app" } else { "\"" };
+        let after = if *id == "url-credentials" {
+            "@db.internal:5432/app"
+        } else if before.ends_with('"') {
+            "\""
+        } else {
+            ""
+        };
         let text = format!("{before}{value}{after}\nnext: line\n");
         assert_eq!(hits(&text), vec![(*id, value.clone())], "{id}: {text}");
     }
