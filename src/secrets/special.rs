@@ -292,6 +292,34 @@ pub fn key_around(text: &str, pos: usize, len: usize) -> (usize, usize) {
     (s, e)
 }
 
+/// After `key:`, a type annotation followed by `=` (`password: str = "..."`,
+/// `apiKey: string = '...'`): the position of the value after `=`; else `i`.
+fn skip_type_annotation(bytes: &[u8], i: usize) -> usize {
+    if !bytes.get(i).is_some_and(|&b| b.is_ascii_alphabetic() || b == b'&') {
+        return i;
+    }
+    let mut j = i;
+    while j < bytes.len()
+        && j - i < 64
+        && (bytes[j].is_ascii_alphanumeric()
+            || matches!(
+                bytes[j],
+                b'_' | b'.' | b'&' | b'\'' | b'<' | b'>' | b'[' | b']' | b',' | b'?' | b'|' | b':' | b' '
+            ))
+    {
+        j += 1;
+    }
+    // ` = ` with a space: `secret: QmFzZTY0==` is base64, not an annotation
+    if bytes.get(j) != Some(&b'=') || bytes[j - 1] != b' ' || matches!(bytes.get(j + 1), Some(b'=' | b'>')) {
+        return i;
+    }
+    j += 1;
+    while j < bytes.len() && matches!(bytes[j], b' ' | b'\t') {
+        j += 1;
+    }
+    j
+}
+
 /// A generic assignment whose key is `text[ks..ke]`: `(id, value start, value end)`.
 pub fn generic_assignment(text: &str, ks: usize, ke: usize) -> Option<(&'static str, usize, usize)> {
     let bytes = text.as_bytes();
@@ -327,6 +355,9 @@ pub fn generic_assignment(text: &str, ks: usize, ke: usize) -> Option<(&'static 
     i += op;
     while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
         i += 1;
+    }
+    if rest.first() == Some(&b':') {
+        i = skip_type_annotation(bytes, i);
     }
     let (vs, ve) = match bytes.get(i) {
         Some(&q @ (b'"' | b'\'' | b'`')) => {
@@ -435,6 +466,12 @@ mod tests {
             ("    token: BinaryOpToken,", None),
             ("pub const X_SECRET: _bindgen_ty_3 = _bindgen_ty_3::X;", None),
             ("let token = Zq3v9Lm2Rt7Wx4Kp;", None),
+            ("    password: str = \"Zq3v9Lm2Rt7Wx4Kp\"", Some("Zq3v9Lm2Rt7Wx4Kp")),
+            ("const apiKey: string = 'Zq3v9Lm2Rt7Wx4Kp';", Some("Zq3v9Lm2Rt7Wx4Kp")),
+            ("let token: &'static str = \"Zq3v9Lm2Rt7Wx4Kp\";", Some("Zq3v9Lm2Rt7Wx4Kp")),
+            ("password: str = get_password()", None),
+            ("secret: Zq3v9Lm2Rt7Wx4Kp==", Some("Zq3v9Lm2Rt7Wx4Kp==")),
+            ("secret: Zq3v9Lm2Rt7Wx4Kp=", Some("Zq3v9Lm2Rt7Wx4Kp=")),
             ("API_KEY=Zq3v9Lm2Rt7Wx4Kp # rotated 2024-01", Some("Zq3v9Lm2Rt7Wx4Kp")),
         ];
         for &(line, expected) in cases {

@@ -252,3 +252,9 @@ fn non_ascii_and_edges() {
         assert!(hits(t).is_empty(), "{t:?}");
     }
 }
+
+#[test]
+fn scanner_is_send_and_sync() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Scanner>();
+}
