@@ -93,6 +93,8 @@ struct State {
     /// The last generic key processed.
     last_key: (usize, usize),
     has_auths: Option<bool>,
+    /// Offsets of every `-----END `, found on the first private key header.
+    pem_ends: Option<Vec<usize>>,
 }
 
 impl Scanner {
@@ -177,6 +179,7 @@ impl Scanner {
             last_window: vec![(usize::MAX, 0); self.detectors.len()],
             last_key: (usize::MAX, 0),
             has_auths: None,
+            pem_ends: None,
         };
         match (self.strategy, &self.aho) {
             (Strategy::AhoCorasick, Some(aho)) => {
@@ -249,7 +252,8 @@ impl Scanner {
                 }
             }
             Kind::PrivateKey => {
-                if let Some((id, s, e)) = special::private_key(text, pos) {
+                let ends = st.pem_ends.get_or_insert_with(|| text.match_indices("-----END ").map(|(i, _)| i).collect());
+                if let Some((id, s, e)) = special::private_key(text, pos, ends) {
                     push(st, id, s, e, false);
                 }
             }

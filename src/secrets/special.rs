@@ -55,14 +55,18 @@ pub fn jwt_header_ok(token: &str) -> bool {
 /// A private key block starting at `pos` (`-----BEGIN `): its ID and byte range
 /// from BEGIN to the end of the END line's dashes. Works across real newlines,
 /// `\n` escapes and indented YAML block scalars.
-pub fn private_key(text: &str, pos: usize) -> Option<(&'static str, usize, usize)> {
+/// `ends`: the offsets of every `-----END ` in `text`, ascending (found once per
+/// text, so many headers without an END cost a binary search each, not a scan).
+pub fn private_key(text: &str, pos: usize, ends: &[usize]) -> Option<(&'static str, usize, usize)> {
     let head = &text[pos..floor(text, (pos + 64).min(text.len()))];
     let caps = PEM_HEADER.captures(head)?;
     let label = caps.get(1)?.as_str();
     let body_start = pos + caps.get(0)?.end();
     let limit = floor(text, (body_start + MAX_BLOCK).min(text.len()));
-    let end_rel = text[body_start..limit].find("-----END ")?;
-    let end_start = body_start + end_rel;
+    let end_start = *ends.get(ends.partition_point(|&e| e < body_start))?;
+    if end_start + 9 > limit {
+        return None;
+    }
     let close_rel = text[end_start + 9..limit].find("-----")?;
     let end = end_start + 9 + close_rel + 5;
     let end_label = &text[end_start + 9..end - 5];
@@ -70,6 +74,9 @@ pub fn private_key(text: &str, pos: usize) -> Option<(&'static str, usize, usize
         return None;
     }
     let body = &text[body_start..end_start];
+    if body.contains("-----BEGIN ") {
+        return None; // a header without its END; the next header owns this END
+    }
     let base64 = body.replace("\\n", "").replace("\\r", "");
     let b64_chars = base64.bytes().filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')).count();
     let compact: String = base64.chars().filter(|c| !c.is_whitespace() && *c != '"').collect();

@@ -258,3 +258,14 @@ fn scanner_is_send_and_sync() {
     fn shareable<T: Send + Sync>() {}
     shareable::<Scanner>();
 }
+
+#[test]
+fn many_headers_without_end_stay_cheap() {
+    // 20k headers and no END: each costs a binary search, not a 64 KB scan
+    let text = "-----BEGIN RSA PRIVATE KEY-----\n".repeat(20_000);
+    assert!(hits(&text).is_empty());
+    let block = pem("RSA PRIVATE KEY");
+    let text = format!("{}{block}\n", "-----BEGIN RSA PRIVATE KEY-----\nnot base64 at all\n".repeat(3));
+    // the headers above the real block share its END but their body is not a key's
+    assert_eq!(hits(&text), vec![("private-key", block)]);
+}
