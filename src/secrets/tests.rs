@@ -269,3 +269,81 @@ fn many_headers_without_end_stay_cheap() {
     // the headers above the real block share its END but their body is not a key's
     assert_eq!(hits(&text), vec![("private-key", block)]);
 }
+
+#[test]
+fn random_fragments_never_panic() {
+    // keywords, operators, quotes, non-ASCII and line breaks glued at random
+    let parts = [
+        "password",
+        "TOKEN",
+        "secret",
+        "api_key",
+        "://",
+        "u:p@",
+        "-----BEGIN RSA PRIVATE KEY-----",
+        "-----END ",
+        "-----",
+        "\"auth\"",
+        "\"auths\"",
+        "\"service_account\"",
+        "\"type\": ",
+        "\"private_key\": \"",
+        "eyJ",
+        "sk-",
+        "AKIA",
+        "ghp_",
+        "hooks.slack",
+        "accountkey",
+        "datadog",
+        "heroku",
+        "twilio",
+        ":AA",
+        "-us",
+        "=",
+        ": ",
+        ":",
+        "\"",
+        "'",
+        "`",
+        "\\",
+        "\\n",
+        "\n",
+        "\r\n",
+        " ",
+        "é",
+        "🦀",
+        "ü",
+        "Zq3v9Lm2Rt7Wx4Kp",
+        "0123456789abcdef",
+        "${X}",
+        "#",
+        ";",
+        "(",
+        "==",
+    ];
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let scanner = Scanner::new(Vec::new());
+    let (mut bytes, mut found) = (0, 0);
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..30_000 {
+        let mut text = String::new();
+        for _ in 0..next() % 40 {
+            text.push_str(parts[(next() % parts.len() as u64) as usize]);
+        }
+        let got = scanner.scan(&text);
+        bytes += text.len();
+        found += got.len();
+        for w in got.windows(2) {
+            assert!(w[0].span.end <= w[1].span.start, "{text:?}");
+        }
+        for h in &got {
+            assert!(text.get(h.span.range()).is_some_and(|v| !v.is_empty()), "{text:?}");
+        }
+    }
+    assert!(bytes > 1_000_000 && found > 0, "{bytes} bytes, {found} hits");
+}
