@@ -34,10 +34,14 @@ pub struct Spec {
     pub exact: bool,
     /// The keyword starts the token: the byte before it must not be alphanumeric.
     pub prefix: bool,
-    /// Higher wins when two hits overlap.
+    /// Higher wins when two hits overlap. At or below [`GENERIC_TIER`] the hits are
+    /// `generic` (not provider-specific).
     pub priority: u8,
     pub kind: Kind,
 }
+
+/// Priorities up to this one mark generic detectors.
+pub const GENERIC_TIER: u8 = 1;
 
 /// IDs produced by the generic key-name detector, by keyword class.
 pub const GENERIC_IDS: [&str; 6] = [
@@ -252,11 +256,24 @@ pub const SPECS: &[Spec] = &[
         kind: Kind::DockerAuth,
     },
     Spec {
+        id: "authorization-header",
+        keywords: &["authorization"],
+        exact: false,
+        prefix: false,
+        priority: GENERIC_TIER,
+        kind: Kind::Pattern {
+            re: r#"(?i:authorization)["']?\s*[:=]\s*["']?(?i:bearer|basic|token)\s+([A-Za-z0-9._~+/=-]{16,})"#,
+            extra_lines: 0,
+            boundary: true,
+            check: Some(super::filter::looks_like_secret),
+        },
+    },
+    Spec {
         id: "url-credentials",
         keywords: &["://"],
         exact: true,
         prefix: false,
-        priority: 1,
+        priority: GENERIC_TIER,
         kind: Kind::UrlCredentials,
     },
     Spec {
@@ -284,6 +301,7 @@ pub const SPECS: &[Spec] = &[
 /// Every detector ID, sorted.
 pub const DETECTOR_IDS: &[&str] = &[
     "anthropic-api-key",
+    "authorization-header",
     "aws-access-key-id",
     "aws-secret-access-key",
     "azure-storage-account-key",

@@ -19,7 +19,10 @@
 //!   means code. Keys naming a pointer or setting (`password_file`, `token_url`,
 //!   `secretKeyRef`, `max_tokens`, `next_page_token`) are skipped. `--password value`
 //!   (a flag and a separate argument) is not recognised; `--password=value` is.
-//! - Credentials in URLs are `generic` too (a dev database URL is a dev credential).
+//! - Credentials in URLs and `Authorization: Bearer|Basic|token <value>` headers are
+//!   `generic` too (a dev database URL is a dev credential); the header value must
+//!   pass the same shape test as generic assignments.
+//! - `.netrc` lines (`machine h login u password p`) count as generic assignments.
 //! - A private key block needs its END line within 64 KB and 64+ base64 characters
 //!   in its body; `-----BEGIN PUBLIC KEY-----` and certificates never match.
 //!
@@ -239,7 +242,8 @@ impl Scanner {
         if spec.prefix && pos > 0 && bytes[pos - 1].is_ascii_alphanumeric() {
             return;
         }
-        let push = |st: &mut State, id: &'static str, start: usize, end: usize, generic: bool| {
+        let generic = spec.priority <= detectors::GENERIC_TIER;
+        let push = |st: &mut State, id: &'static str, start: usize, end: usize| {
             st.cands.push(Cand { id, start, end, generic, priority: spec.priority });
         };
         match &spec.kind {
@@ -264,29 +268,29 @@ impl Scanner {
                     if check.is_some_and(|f| !f(m.as_str())) || is_placeholder(m.as_str()) {
                         continue;
                     }
-                    push(st, spec.id, s, e, false);
+                    push(st, spec.id, s, e);
                 }
             }
             Kind::PrivateKey => {
                 let ends = st.pem_ends.get_or_insert_with(|| text.match_indices("-----END ").map(|(i, _)| i).collect());
                 if let Some((id, s, e)) = special::private_key(text, pos, ends) {
-                    push(st, id, s, e, false);
+                    push(st, id, s, e);
                 }
             }
             Kind::GcpServiceAccount => {
                 if let Some((s, e)) = special::gcp_service_account(text, pos) {
-                    push(st, spec.id, s, e, false);
+                    push(st, spec.id, s, e);
                 }
             }
             Kind::DockerAuth => {
                 let has = *st.has_auths.get_or_insert_with(|| text.contains("\"auths\""));
                 if has && let Some((s, e)) = special::docker_auth(text, pos) {
-                    push(st, spec.id, s, e, false);
+                    push(st, spec.id, s, e);
                 }
             }
             Kind::UrlCredentials => {
                 if let Some((s, e)) = special::url_credentials(text, pos) {
-                    push(st, spec.id, s, e, true);
+                    push(st, spec.id, s, e);
                 }
             }
             Kind::Generic => {
@@ -296,7 +300,7 @@ impl Scanner {
                 }
                 st.last_key = (ks, ke);
                 if let Some((id, s, e)) = special::generic_assignment(text, ks, ke) {
-                    push(st, id, s, e, true);
+                    push(st, id, s, e);
                 }
             }
         }

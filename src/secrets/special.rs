@@ -327,6 +327,24 @@ fn skip_type_annotation(bytes: &[u8], i: usize) -> usize {
     j
 }
 
+/// `machine host login user password <value>` (`.netrc`): the value after `password`.
+fn netrc_password(text: &str, ks: usize, ke: usize) -> Option<(&'static str, usize, usize)> {
+    let bytes = text.as_bytes();
+    if !text[ks..ke].eq_ignore_ascii_case("password") || !matches!(bytes.get(ke), Some(b' ' | b'\t')) {
+        return None;
+    }
+    let lo = floor(text, ks.saturating_sub(512));
+    let line_start = text[lo..ks].rfind('\n').map_or(lo, |i| lo + i + 1);
+    let before = &text[line_start..ks];
+    if !(before.contains("machine ") || before.contains("default ")) || !before.contains("login ") {
+        return None;
+    }
+    let vs = ke + text[ke..].len() - text[ke..].trim_start_matches([' ', '\t']).len();
+    let ve = vs + text[vs..].find(|c: char| c.is_whitespace()).unwrap_or(text.len() - vs);
+    let value = &text[vs..ve];
+    (value.len() >= 6 && !is_placeholder(value)).then_some(("generic-password", vs, ve))
+}
+
 /// A generic assignment whose key is `text[ks..ke]`: `(id, value start, value end)`.
 pub fn generic_assignment(text: &str, ks: usize, ke: usize) -> Option<(&'static str, usize, usize)> {
     let bytes = text.as_bytes();
@@ -357,7 +375,7 @@ pub fn generic_assignment(text: &str, ks: usize, ke: usize) -> Option<(&'static 
         }
         1
     } else {
-        return None;
+        return netrc_password(text, ks, ke);
     };
     i += op;
     while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
@@ -479,6 +497,9 @@ mod tests {
             ("password: str = get_password()", None),
             ("secret: Zq3v9Lm2Rt7Wx4Kp==", Some("Zq3v9Lm2Rt7Wx4Kp==")),
             ("secret: Zq3v9Lm2Rt7Wx4Kp=", Some("Zq3v9Lm2Rt7Wx4Kp=")),
+            ("machine api.heroku.com login ops@envlint.dev password Zq3v9Lm2", Some("Zq3v9Lm2")),
+            ("machine github.com login x password ${GH}", None),
+            ("the password is required", None),
             ("API_KEY=Zq3v9Lm2Rt7Wx4Kp # rotated 2024-01", Some("Zq3v9Lm2Rt7Wx4Kp")),
         ];
         for &(line, expected) in cases {

@@ -74,6 +74,7 @@ fn every_detector_fires() {
         ("k=".into(), "grafana-cloud-token", format!("glc_{}", fill(60, ALNUM))),
         ("bot ".into(), "telegram-bot-token", format!("123456789:AA{}", fill(33, ALNUM))),
         ("DB_URL=postgres://app:".into(), "url-credentials", "Zq3v9Lm2Rt7Wx4Kp".into()),
+        ("-H \"Authorization: Bearer ".into(), "authorization-header", format!("Zq3v9Lm2{}", fill(24, ALNUM))),
         ("DB_PASSWORD=".into(), "generic-password", "Zq3v9Lm2Rt7Wx4Kp".into()),
         ("client-secret: ".into(), "generic-secret", "Zq3v9Lm2Rt7Wx4Kp".into()),
         ("export API_TOKEN=".into(), "generic-token", "Zq3v9Lm2Rt7Wx4Kp".into()),
@@ -180,6 +181,9 @@ fn never_fires() {
         pem("CERTIFICATE"),
         "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----".into(),
         "url = \"https://user:password@host/x\"".into(),
+        "curl -H \"Authorization: Bearer $TOKEN\" https://api".into(),
+        "Authorization: Bearer <your-token-here>".into(),
+        "headers: { Authorization: `Bearer ${token}` }".into(),
         "url = \"https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz\"".into(),
         "integrity: sha512-Zq3v9Lm2Rt7Wx4KpZq3v9Lm2Rt7Wx4KpZq3v9Lm2Rt7Wx4Kp==".into(),
         "id = \"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d\"".into(),
@@ -229,6 +233,7 @@ fn strategies_agree() {
 #[test]
 fn ids_are_consistent() {
     let mut from_specs: Vec<&str> = SPECS.iter().map(|s| s.id).filter(|id| *id != "generic").collect();
+    assert!(SPECS.iter().filter(|s| s.priority <= detectors::GENERIC_TIER).count() == 3, "generic tier changed");
     from_specs.extend(detectors::GENERIC_IDS);
     from_specs.push("pgp-private-key");
     from_specs.sort_unstable();
