@@ -13,6 +13,12 @@ const KNOWN_FAKES: &[&str] = &[
     "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
     "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
     "rk_live_4eC39HqLyjWDarjtT1zdp7dc",
+    // RFC 6749 (OAuth 2.0) examples
+    "czZCaGRSa3F0MzpnWDFmQmF0M2JW",
+    "2YotnFZFEjr1zCsicMWpAA",
+    "tGzv3JOkF0XG5Qx2TlKWIA",
+    // PyJWT's documentation token ({"some": "payload"})
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzb21lIjoicGF5bG9hZCJ9.4twFt5NiznN84AWoo1d7KO1T_yoc0Z6XOpOVswacPZg",
     // jwt.io's default token
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
 ];
@@ -249,7 +255,14 @@ pub fn looks_like_secret(value: &str) -> bool {
         return false;
     }
     let h = entropy(value);
-    ((char_classes(value) >= 2 && h >= 3.0) || (len >= 20 && h >= 3.7)) && !is_placeholder(value)
+    // letters only (`challengePassword`, `_DSAPrivateKey`): names and words unless long and random
+    let letters_only = value.bytes().all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'-' | b'.'));
+    let camel_case = letters_only
+        && value.bytes().any(|b| b.is_ascii_uppercase())
+        && value.bytes().any(|b| b.is_ascii_lowercase())
+        && value.split(['_', '-', '.']).all(is_word);
+    let random = if letters_only { !camel_case && len >= 20 && h >= 3.7 } else { char_classes(value) >= 2 && h >= 3.0 };
+    random && !is_placeholder(value)
 }
 
 /// A word as identifiers are made of: `db`, `DB`, `Password`, `dbPassword`
@@ -374,6 +387,12 @@ mod tests {
             ("my-secret-name", false),
             ("Db-Password.Name", false),
             ("UnXgsD-Bench-tdSgoNRv", true),
+            ("challengePassword", false),
+            ("_DSAPrivateKey", false),
+            ("Whitespace", false),
+            ("EllipticCurvePrivateKey", false),
+            ("kZqvWMxPtRbnLsYdHgFQ", true),
+            ("2YotnFZFEjr1zCsicMWpAB", true),
             ("config.db.password", false),
             ("get_password()", false),
             ("correct horse battery staple", false),

@@ -146,7 +146,16 @@ pub fn url_credentials(text: &str, pos: usize) -> Option<(usize, usize)> {
     let userinfo = &authority[..at];
     let colon = userinfo.find(':')?;
     let pass = &userinfo[colon + 1..];
-    if pass.len() < 3 || is_placeholder(pass) || is_placeholder(userinfo) {
+    if pass.len() < 3 || pass.contains(':') || is_placeholder(pass) || is_placeholder(userinfo) {
+        return None;
+    }
+    // documentation hosts (RFC 2606): `https://abc:123@example.com/`
+    let host = authority[at + 1..].split(':').next().unwrap_or("").to_ascii_lowercase();
+    let host = host.trim_end_matches('.');
+    if ["example.com", "example.org", "example.net", ".example", ".invalid"]
+        .iter()
+        .any(|d| host == d.trim_start_matches('.') || host.ends_with(&format!(".{}", d.trim_start_matches('.'))))
+    {
         return None;
     }
     let pstart = start + colon + 1;
@@ -342,7 +351,8 @@ fn netrc_password(text: &str, ks: usize, ke: usize) -> Option<(&'static str, usi
     let vs = ke + text[ke..].len() - text[ke..].trim_start_matches([' ', '\t']).len();
     let ve = vs + text[vs..].find(|c: char| c.is_whitespace()).unwrap_or(text.len() - vs);
     let value = &text[vs..ve];
-    (value.len() >= 6 && !is_placeholder(value)).then_some(("generic-password", vs, ve))
+    let literal = !value.contains(['{', '(', '[', '<', '\'', '"']);
+    (value.len() >= 6 && literal && !is_placeholder(value)).then_some(("generic-password", vs, ve))
 }
 
 /// A generic assignment whose key is `text[ks..ke]`: `(id, value start, value end)`.
@@ -500,6 +510,7 @@ mod tests {
             ("machine api.heroku.com login ops@envlint.dev password Zq3v9Lm2", Some("Zq3v9Lm2")),
             ("machine github.com login x password ${GH}", None),
             ("the password is required", None),
+            ("return f'machine {h} login {u} password {self.password}'", None),
             ("API_KEY=Zq3v9Lm2Rt7Wx4Kp # rotated 2024-01", Some("Zq3v9Lm2Rt7Wx4Kp")),
         ];
         for &(line, expected) in cases {
@@ -522,6 +533,11 @@ mod tests {
             ("mongodb+srv://<user>:<password>@cluster0", None),
             ("https://example.com:8080/path", None),
             ("https://user@host", None),
+            ("cvs://:pserver:anoncvs@sources.redhat.com:/cvs/src", None),
+            ("https://abc:xyz123@example.com/", None),
+            ("https://abc:xyz123@api.example.org/", None),
+            ("https://abc:xyz123@host.example/", None),
+            ("https://abc:xyz123@example.community/", Some("xyz123")),
         ];
         for &(text, expected) in cases {
             let pos = text.find("://").unwrap_or(0);
