@@ -26,8 +26,8 @@
 //! - A private key block needs its END line within 64 KB and 64+ base64 characters
 //!   in its body; `-----BEGIN PUBLIC KEY-----` and certificates never match.
 //!
-//! [`Scanner::new`] compiles ~45 regexes and an automaton (about 10 ms): build one
-//! and share it across threads.
+//! [`Scanner::new`] compiles ~35 small regexes and an automaton (a few ms): build
+//! one and share it across threads.
 
 mod detectors;
 mod filter;
@@ -51,7 +51,8 @@ pub struct SecretHit {
     pub detector: &'static str,
     /// The secret value only (not the key name, not quotes).
     pub span: Span,
-    /// True for generic key-name assignments and credentials in URLs (the rule skips these in dev files).
+    /// True for generic key-name assignments, credentials in URLs and `Authorization`
+    /// headers (the rule skips these in dev files); false for provider-specific tokens and keys.
     pub generic: bool,
 }
 
@@ -89,7 +90,8 @@ pub struct Scanner {
     keywords: Vec<Keyword>,
     /// `None` only if the automaton could not be built; then the per-detector regexes run.
     aho: Option<AhoCorasick>,
-    set: RegexSet,
+    /// Built only for [`Strategy::RegexSet`].
+    set: Option<RegexSet>,
     allow: Vec<Regex>,
     strategy: Strategy,
 }
@@ -135,10 +137,7 @@ impl Scanner {
                 Kind::Pattern { re, .. } => Regex::new(re).ok(),
                 _ => None,
             };
-            let alts: Vec<String> = spec.keywords.iter().map(|k| regex::escape(k)).collect();
-            let flags = if spec.exact { "" } else { "(?i)" };
-            let trigger = Regex::new(&format!("{flags}(?:{})", alts.join("|"))).ok();
-            detectors.push(Compiled { spec, re, trigger });
+            detectors.push(Compiled { spec, re, trigger: None });
             for kw in spec.keywords {
                 let lower = kw.to_ascii_lowercase();
                 if let Some(k) = patterns.iter().position(|p| *p == lower) {
@@ -154,8 +153,19 @@ impl Scanner {
             .match_kind(MatchKind::Standard)
             .build(&patterns)
             .ok();
-        let set = RegexSet::new(detectors.iter().map(|d| d.trigger.as_ref().map_or("[^\\s\\S]", Regex::as_str)))
-            .unwrap_or_else(|_| RegexSet::empty());
+        // per-detector keyword regexes only when they are used (they cost most of the build time)
+        let mut set = None;
+        if strategy != Strategy::AhoCorasick || aho.is_none() {
+            for d in &mut detectors {
+                let alts: Vec<String> = d.spec.keywords.iter().map(|k| regex::escape(k)).collect();
+                let flags = if d.spec.exact { "" } else { "(?i)" };
+                d.trigger = Regex::new(&format!("{flags}(?:{})", alts.join("|"))).ok();
+            }
+            if strategy == Strategy::RegexSet {
+                set =
+                    RegexSet::new(detectors.iter().map(|d| d.trigger.as_ref().map_or("[^\\s\\S]", Regex::as_str))).ok();
+            }
+        }
         Scanner { detectors, keywords, aho, set, allow, strategy }
     }
 
@@ -215,8 +225,10 @@ impl Scanner {
                 }
             }
             (Strategy::RegexSet, _) => {
-                for d in &self.set.matches(text) {
-                    self.run_trigger_regex(text, d, &mut st);
+                if let Some(set) = &self.set {
+                    for d in &set.matches(text) {
+                        self.run_trigger_regex(text, d, &mut st);
+                    }
                 }
             }
         }
