@@ -239,6 +239,7 @@ pub fn looks_like_secret(value: &str) -> bool {
     // `org/repo#path`, `team/service/key`: a lowercase path, not base64
     let lowercase_path = value.contains('/') && !value.bytes().any(|b| b.is_ascii_uppercase());
     if path_like
+        || is_ciphertext(value)
         || lowercase_path
         || value.contains("://")
         || value.starts_with("-----")
@@ -263,6 +264,16 @@ pub fn looks_like_secret(value: &str) -> bool {
         && value.split(['_', '-', '.']).all(is_word);
     let random = if letters_only { !camel_case && len >= 20 && h >= 3.7 } else { char_classes(value) >= 2 && h >= 3.0 };
     random && !is_placeholder(value)
+}
+
+/// Values encrypted for committing: SOPS `ENC[...]`, Bitnami Sealed Secrets
+/// (`AgA`/`AgB`... base64, hundreds of characters), AWS KMS blobs (`AQICAH...`).
+fn is_ciphertext(value: &str) -> bool {
+    value.starts_with("ENC[")
+        || (value.len() >= 200
+            && value.starts_with("Ag")
+            && value.as_bytes().get(2).is_some_and(|b| b"ABCD".contains(b)))
+        || (value.len() >= 100 && value.starts_with("AQICAH"))
 }
 
 /// A word as identifiers are made of: `db`, `DB`, `Password`, `dbPassword`
@@ -381,6 +392,7 @@ mod tests {
             ("./secrets/token.txt", false),
             ("yegor256/home#assets/crates-credentials", false),
             ("kv/data/prod/db-2", false),
+            ("ENC[AES256_GCM,data:Zq3v9Lm2,iv:Rt7Wx4Kp,type:str]", false),
             ("C:\\secrets\\token", false),
             ("https://vault.internal/v1/secret", false),
             ("GITHUB_TOKEN", false),

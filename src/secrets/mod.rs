@@ -23,6 +23,8 @@
 //!   `generic` too (a dev database URL is a dev credential); the header value must
 //!   pass the same shape test as generic assignments.
 //! - `.netrc` lines (`machine h login u password p`) count as generic assignments.
+//! - Encrypted values are not secrets in clear: SOPS `ENC[...]`, Ansible Vault
+//!   (`$ANSIBLE_VAULT`, `!vault`), Sealed Secrets and AWS KMS ciphertext blobs.
 //! - A private key block needs its END line within 64 KB and 64+ base64 characters
 //!   in its body; `-----BEGIN PUBLIC KEY-----` and certificates never match.
 //!
