@@ -34,10 +34,14 @@ pub struct Spec {
     pub exact: bool,
     /// The keyword starts the token: the byte before it must not be alphanumeric.
     pub prefix: bool,
-    /// Higher wins when two hits overlap.
+    /// Higher wins when two hits overlap. At or below [`GENERIC_TIER`] the hits are
+    /// `generic` (not provider-specific).
     pub priority: u8,
     pub kind: Kind,
 }
+
+/// Priorities up to this one mark generic detectors.
+pub const GENERIC_TIER: u8 = 1;
 
 /// IDs produced by the generic key-name detector, by keyword class.
 pub const GENERIC_IDS: [&str; 6] = [
@@ -90,7 +94,8 @@ pub const SPECS: &[Spec] = &[
     prefixed("aws-access-key-id", &["AKIA", "ASIA", "ABIA", "ACCA"], pat(r"(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}")),
     context(
         "aws-secret-access-key",
-        &["secret_access_key", "secretaccesskey", "secret-access-key", "aws_secret", "aws-secret", "awssecret"],
+        // the key always contains "secret", which the generic detector needs as a keyword anyway
+        &["secret"],
         Kind::Pattern {
             re: r#"(?i)(?:secret[_.-]?access[_.-]?key|aws[_.-]?secret[_.-]?(?:access[_.-]?)?key)["']?\s*(?:=|:=|=>|:)\s*["']?([A-Za-z0-9/+]{40})(?:[^A-Za-z0-9/+=]|$)"#,
             extra_lines: 0,
@@ -98,10 +103,10 @@ pub const SPECS: &[Spec] = &[
             check: None,
         },
     ),
-    prefixed("github-pat", &["ghp_"], pat(r"ghp_[A-Za-z0-9]{36}")),
-    prefixed("github-oauth-token", &["gho_"], pat(r"gho_[A-Za-z0-9]{36}")),
-    prefixed("github-app-token", &["ghu_", "ghs_"], pat(r"gh[us]_[A-Za-z0-9]{36}")),
-    prefixed("github-refresh-token", &["ghr_"], pat(r"ghr_[A-Za-z0-9]{36,76}")),
+    prefixed("github-pat", &["ghp_"], pat(r"ghp_[A-Za-z0-9]{36,251}")),
+    prefixed("github-oauth-token", &["gho_"], pat(r"gho_[A-Za-z0-9]{36,251}")),
+    prefixed("github-app-token", &["ghu_", "ghs_"], pat(r"gh[us]_[A-Za-z0-9]{36,251}")),
+    prefixed("github-refresh-token", &["ghr_"], pat(r"ghr_[A-Za-z0-9]{36,251}")),
     prefixed("github-fine-grained-pat", &["github_pat_"], pat(r"github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}")),
     prefixed("gitlab-pat", &["glpat-"], pat(r"glpat-[A-Za-z0-9_-]{20,64}")),
     prefixed(
@@ -111,7 +116,7 @@ pub const SPECS: &[Spec] = &[
     ),
     Spec {
         id: "slack-webhook-url",
-        keywords: &["hooks.slack.com"],
+        keywords: &["hooks.slack"],
         exact: false,
         prefix: false,
         priority: 10,
@@ -173,7 +178,7 @@ pub const SPECS: &[Spec] = &[
         kind: pat(r"[0-9a-f]{32}-us[0-9]{1,2}"),
     },
     prefixed("npm-token", &["npm_"], pat(r"npm_[A-Za-z0-9]{36}")),
-    prefixed("pypi-token", &["pypi-AgEIcHlwaS5vcmc"], pat(r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}")),
+    prefixed("pypi-token", &["pypi-AgEI"], pat(r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}")),
     context(
         "azure-storage-account-key",
         &["accountkey", "account_key", "account-key", "storage_key", "storagekey", "storage-key"],
@@ -186,7 +191,8 @@ pub const SPECS: &[Spec] = &[
     ),
     Spec {
         id: "azure-storage-connection-string",
-        keywords: &["defaultendpointsprotocol"],
+        // the connection string always contains "AccountKey"
+        keywords: &["accountkey"],
         exact: false,
         prefix: false,
         priority: 6,
@@ -199,7 +205,7 @@ pub const SPECS: &[Spec] = &[
     },
     context(
         "heroku-api-key",
-        &["heroku"],
+        &["heroku", "hrku-"],
         ctx(
             r#"(?i:key|token|auth|secret|password)\w*["']?\s*(?:=|:=|=>|:)\s*["']?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|HRKU-[A-Za-z0-9_-]{60})"#,
         ),
@@ -235,7 +241,7 @@ pub const SPECS: &[Spec] = &[
         prefix: false,
         priority: 10,
         kind: Kind::Pattern {
-            re: r"(?:^|[^0-9A-Za-z_-])([0-9]{8,10}:[A-Za-z0-9_-]{35})(?:[^A-Za-z0-9_-]|$)",
+            re: r"(?:^|[^0-9A-Za-z_-]|bot)([0-9]{8,10}:[A-Za-z0-9_-]{35})(?:[^A-Za-z0-9_-]|$)",
             extra_lines: 0,
             boundary: false,
             check: None,
@@ -250,11 +256,24 @@ pub const SPECS: &[Spec] = &[
         kind: Kind::DockerAuth,
     },
     Spec {
+        id: "authorization-header",
+        keywords: &["authorization"],
+        exact: false,
+        prefix: false,
+        priority: GENERIC_TIER,
+        kind: Kind::Pattern {
+            re: r#"(?i:authorization)["']?\s*[:=]\s*["']?(?i:bearer|basic|token)\s+([A-Za-z0-9._~+/=-]{16,})"#,
+            extra_lines: 0,
+            boundary: true,
+            check: Some(super::filter::looks_like_secret),
+        },
+    },
+    Spec {
         id: "url-credentials",
         keywords: &["://"],
         exact: true,
         prefix: false,
-        priority: 1,
+        priority: GENERIC_TIER,
         kind: Kind::UrlCredentials,
     },
     Spec {
@@ -282,6 +301,7 @@ pub const SPECS: &[Spec] = &[
 /// Every detector ID, sorted.
 pub const DETECTOR_IDS: &[&str] = &[
     "anthropic-api-key",
+    "authorization-header",
     "aws-access-key-id",
     "aws-secret-access-key",
     "azure-storage-account-key",

@@ -2,6 +2,10 @@
 //! entropy/shape test for generic assignments, and a small base64 decoder.
 //! Pure functions over `&str`; depends on nothing else in the crate.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 /// Documented example credentials that are public and never real.
 const KNOWN_FAKES: &[&str] = &[
     "AKIAIOSFODNN7EXAMPLE",
@@ -9,6 +13,12 @@ const KNOWN_FAKES: &[&str] = &[
     "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
     "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
     "rk_live_4eC39HqLyjWDarjtT1zdp7dc",
+    // RFC 6749 (OAuth 2.0) examples
+    "czZCaGRSa3F0MzpnWDFmQmF0M2JW",
+    "2YotnFZFEjr1zCsicMWpAA",
+    "tGzv3JOkF0XG5Qx2TlKWIA",
+    // PyJWT's documentation token ({"some": "payload"})
+    "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzb21lIjoicGF5bG9hZCJ9.4twFt5NiznN84AWoo1d7KO1T_yoc0Z6XOpOVswacPZg",
     // jwt.io's default token
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
 ];
@@ -114,15 +124,24 @@ const REFERENCE_PARTS: &[&str] = &[
     "arn:aws:ssm",
 ];
 
+/// [`PLACEHOLDER_PARTS`] and [`REFERENCE_PARTS`] in one case-insensitive automaton.
+static PARTS: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+    AhoCorasick::builder().ascii_case_insensitive(true).build(PLACEHOLDER_PARTS.iter().chain(REFERENCE_PARTS)).ok()
+});
+
+/// Forces the lazily built automaton (so a scanner is fully built before it is shared).
+pub fn init() {
+    LazyLock::force(&PARTS);
+}
+
 /// True when `value` is empty, a placeholder, a documented example, or a
 /// reference/interpolation rather than a literal secret.
 pub fn is_placeholder(value: &str) -> bool {
     let value = value.trim();
-    if value.is_empty() || KNOWN_FAKES.contains(&value) {
+    if value.is_empty() || value.starts_with('$') || KNOWN_FAKES.contains(&value) {
         return true;
     }
-    let lower = value.to_ascii_lowercase();
-    if value.starts_with('$') || PLACEHOLDER_WORDS.contains(&lower.as_str()) {
+    if value.len() <= 20 && PLACEHOLDER_WORDS.iter().any(|w| w.eq_ignore_ascii_case(value)) {
         return true;
     }
     if let Some(first) = value.chars().next()
@@ -130,9 +149,13 @@ pub fn is_placeholder(value: &str) -> bool {
     {
         return true;
     }
-    if PLACEHOLDER_PARTS.iter().any(|p| lower.contains(p))
-        || REFERENCE_PARTS.iter().any(|p| lower.contains(p))
-        || REFERENCE_PREFIXES.iter().any(|p| lower.starts_with(p))
+    let parts = if let Some(ac) = &*PARTS {
+        ac.is_match(value)
+    } else {
+        let lower = value.to_ascii_lowercase();
+        PLACEHOLDER_PARTS.iter().chain(REFERENCE_PARTS).any(|p| lower.contains(p))
+    };
+    if parts || REFERENCE_PREFIXES.iter().any(|p| value.get(..p.len()).is_some_and(|head| head.eq_ignore_ascii_case(p)))
     {
         return true;
     }
@@ -204,7 +227,7 @@ fn char_classes(s: &str) -> u32 {
 /// random enough, and not a word, number, path, URL, identifier or expression.
 pub fn looks_like_secret(value: &str) -> bool {
     let len = value.len();
-    if !(8..=512).contains(&len) || value.chars().any(char::is_whitespace) || is_placeholder(value) {
+    if !(8..=512).contains(&len) || value.chars().any(char::is_whitespace) {
         return false;
     }
     let bytes = value.as_bytes();
@@ -213,7 +236,11 @@ pub fn looks_like_secret(value: &str) -> bool {
         || value.starts_with("../")
         || value.starts_with("~/")
         || (bytes.len() > 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' && matches!(bytes[2], b'\\' | b'/'));
+    // `org/repo#path`, `team/service/key`: a lowercase path, not base64
+    let lowercase_path = value.contains('/') && !value.bytes().any(|b| b.is_ascii_uppercase());
     if path_like
+        || is_ciphertext(value)
+        || lowercase_path
         || value.contains("://")
         || value.starts_with("-----")
         || value.contains(['(', '[', '{'])
@@ -221,14 +248,43 @@ pub fn looks_like_secret(value: &str) -> bool {
     {
         return false;
     }
-    // snake_case, kebab-case, dotted or SCREAMING names: identifiers, not secrets
+    // snake_case, kebab-case, dotted or SCREAMING names made of words: identifiers, not secrets
     if value.bytes().all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'-' | b'.'))
         && value.bytes().any(|b| matches!(b, b'_' | b'-' | b'.'))
+        && value.split(['_', '-', '.']).all(is_word)
     {
         return false;
     }
     let h = entropy(value);
-    (char_classes(value) >= 2 && h >= 3.0) || (len >= 20 && h >= 3.7)
+    // letters only (`challengePassword`, `_DSAPrivateKey`): names and words unless long and random
+    let letters_only = value.bytes().all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'-' | b'.'));
+    let camel_case = letters_only
+        && value.bytes().any(|b| b.is_ascii_uppercase())
+        && value.bytes().any(|b| b.is_ascii_lowercase())
+        && value.split(['_', '-', '.']).all(is_word);
+    let random = if letters_only { !camel_case && len >= 20 && h >= 3.7 } else { char_classes(value) >= 2 && h >= 3.0 };
+    random && !is_placeholder(value)
+}
+
+/// Values encrypted for committing: SOPS `ENC[...]`, Bitnami Sealed Secrets
+/// (`AgA`/`AgB`... base64, hundreds of characters), AWS KMS blobs (`AQICAH...`).
+fn is_ciphertext(value: &str) -> bool {
+    value.starts_with("ENC[")
+        || (value.len() >= 200
+            && value.starts_with("Ag")
+            && value.as_bytes().get(2).is_some_and(|b| b"ABCD".contains(b)))
+        || (value.len() >= 100 && value.starts_with("AQICAH"))
+}
+
+/// A word as identifiers are made of: `db`, `DB`, `Password`, `dbPassword`
+/// (never two capitals in a row inside mixed case, never a trailing capital).
+fn is_word(segment: &str) -> bool {
+    let b = segment.as_bytes();
+    if b.iter().all(u8::is_ascii_uppercase) || b.iter().all(u8::is_ascii_lowercase) {
+        return true;
+    }
+    !b.windows(2).any(|w| w[0].is_ascii_uppercase() && w[1].is_ascii_uppercase())
+        && !b.last().is_some_and(u8::is_ascii_uppercase)
 }
 
 /// Decodes standard or URL-safe base64, padded or not; `None` if it is not base64.
@@ -334,10 +390,21 @@ mod tests {
             ("12345678901234", false),
             ("/run/secrets/db_password", false),
             ("./secrets/token.txt", false),
+            ("yegor256/home#assets/crates-credentials", false),
+            ("kv/data/prod/db-2", false),
+            ("ENC[AES256_GCM,data:Zq3v9Lm2,iv:Rt7Wx4Kp,type:str]", false),
             ("C:\\secrets\\token", false),
             ("https://vault.internal/v1/secret", false),
             ("GITHUB_TOKEN", false),
             ("my-secret-name", false),
+            ("Db-Password.Name", false),
+            ("UnXgsD-Bench-tdSgoNRv", true),
+            ("challengePassword", false),
+            ("_DSAPrivateKey", false),
+            ("Whitespace", false),
+            ("EllipticCurvePrivateKey", false),
+            ("kZqvWMxPtRbnLsYdHgFQ", true),
+            ("2YotnFZFEjr1zCsicMWpAB", true),
             ("config.db.password", false),
             ("get_password()", false),
             ("correct horse battery staple", false),

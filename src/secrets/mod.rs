@@ -7,8 +7,29 @@
 //! placeholder filter and the `allow` list, then overlaps are resolved (a
 //! specific detector beats a generic one on the same value).
 //!
-//! Stripe `sk_test_`/`rk_test_` keys are not reported: they only reach test-mode
-//! data. Publishable keys (`pk_live_`) are public by design.
+//! Decisions:
+//! - Stripe `sk_test_`/`rk_test_` keys are not reported: they only reach test-mode
+//!   data. Publishable keys (`pk_live_`) are public by design.
+//! - Generic assignments (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`, `*API_KEY*`,
+//!   `*PRIVATE_KEY*`, `*CREDENTIALS*` keys) need a literal value of 8 or more
+//!   characters without whitespace, with 2+ character classes and 3.0+ bits of
+//!   entropy per character (or 20+ characters and 3.7+ bits): `password: hunter`
+//!   and `password: correcthorsebatterystaple` are not reported, `Sup3rS3cret!` is.
+//!   An unquoted value must end its line (dotenv, YAML, INI): anything after it
+//!   means code. Keys naming a pointer or setting (`password_file`, `token_url`,
+//!   `secretKeyRef`, `max_tokens`, `next_page_token`) are skipped. `--password value`
+//!   (a flag and a separate argument) is not recognised; `--password=value` is.
+//! - Credentials in URLs and `Authorization: Bearer|Basic|token <value>` headers are
+//!   `generic` too (a dev database URL is a dev credential); the header value must
+//!   pass the same shape test as generic assignments.
+//! - `.netrc` lines (`machine h login u password p`) count as generic assignments.
+//! - Encrypted values are not secrets in clear: SOPS `ENC[...]`, Ansible Vault
+//!   (`$ANSIBLE_VAULT`, `!vault`), Sealed Secrets and AWS KMS ciphertext blobs.
+//! - A private key block needs its END line within 64 KB and 64+ base64 characters
+//!   in its body; `-----BEGIN PUBLIC KEY-----` and certificates never match.
+//!
+//! [`Scanner::new`] compiles ~35 small regexes and an automaton (a few ms): build
+//! one and share it across threads.
 
 mod detectors;
 mod filter;
@@ -32,7 +53,8 @@ pub struct SecretHit {
     pub detector: &'static str,
     /// The secret value only (not the key name, not quotes).
     pub span: Span,
-    /// True for generic key-name assignments and credentials in URLs (the rule skips these in dev files).
+    /// True for generic key-name assignments, credentials in URLs and `Authorization`
+    /// headers (the rule skips these in dev files); false for provider-specific tokens and keys.
     pub generic: bool,
 }
 
@@ -70,7 +92,8 @@ pub struct Scanner {
     keywords: Vec<Keyword>,
     /// `None` only if the automaton could not be built; then the per-detector regexes run.
     aho: Option<AhoCorasick>,
-    set: RegexSet,
+    /// Built only for [`Strategy::RegexSet`].
+    set: Option<RegexSet>,
     allow: Vec<Regex>,
     strategy: Strategy,
 }
@@ -93,6 +116,8 @@ struct State {
     /// The last generic key processed.
     last_key: (usize, usize),
     has_auths: Option<bool>,
+    /// Offsets of every `-----END `, found on the first private key header.
+    pem_ends: Option<Vec<usize>>,
 }
 
 impl Scanner {
@@ -114,10 +139,7 @@ impl Scanner {
                 Kind::Pattern { re, .. } => Regex::new(re).ok(),
                 _ => None,
             };
-            let alts: Vec<String> = spec.keywords.iter().map(|k| regex::escape(k)).collect();
-            let flags = if spec.exact { "" } else { "(?i)" };
-            let trigger = Regex::new(&format!("{flags}(?:{})", alts.join("|"))).ok();
-            detectors.push(Compiled { spec, re, trigger });
+            detectors.push(Compiled { spec, re, trigger: None });
             for kw in spec.keywords {
                 let lower = kw.to_ascii_lowercase();
                 if let Some(k) = patterns.iter().position(|p| *p == lower) {
@@ -133,14 +155,52 @@ impl Scanner {
             .match_kind(MatchKind::Standard)
             .build(&patterns)
             .ok();
-        let set = RegexSet::new(detectors.iter().map(|d| d.trigger.as_ref().map_or("[^\\s\\S]", Regex::as_str)))
-            .unwrap_or_else(|_| RegexSet::empty());
+        // per-detector keyword regexes only when they are used (they cost most of the build time)
+        let mut set = None;
+        if strategy != Strategy::AhoCorasick || aho.is_none() {
+            for d in &mut detectors {
+                let alts: Vec<String> = d.spec.keywords.iter().map(|k| regex::escape(k)).collect();
+                let flags = if d.spec.exact { "" } else { "(?i)" };
+                d.trigger = Regex::new(&format!("{flags}(?:{})", alts.join("|"))).ok();
+            }
+            if strategy == Strategy::RegexSet {
+                set =
+                    RegexSet::new(detectors.iter().map(|d| d.trigger.as_ref().map_or("[^\\s\\S]", Regex::as_str))).ok();
+            }
+        }
         Scanner { detectors, keywords, aho, set, allow, strategy }
     }
 
     /// Every detector ID, sorted.
     pub fn detector_ids() -> &'static [&'static str] {
         detectors::DETECTOR_IDS
+    }
+
+    /// Every trigger keyword as written (for the benchmark's ripgrep floor).
+    #[doc(hidden)]
+    pub fn keywords() -> Vec<&'static str> {
+        let mut all: Vec<&str> = SPECS.iter().flat_map(|s| s.keywords.iter().copied()).collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    }
+
+    /// The regexes of the pattern detectors (for the benchmark's ripgrep floor).
+    #[doc(hidden)]
+    pub fn patterns() -> Vec<&'static str> {
+        SPECS
+            .iter()
+            .filter_map(|s| match &s.kind {
+                Kind::Pattern { re, .. } => Some(*re),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Keyword hits of the automaton alone (for the benchmark: the prefilter's own cost).
+    #[doc(hidden)]
+    pub fn count_keywords(&self, text: &str) -> usize {
+        self.aho.as_ref().map_or(0, |aho| aho.find_overlapping_iter(text).count())
     }
 
     /// All secrets in `text`, sorted by span start, without overlaps.
@@ -150,6 +210,7 @@ impl Scanner {
             last_window: vec![(usize::MAX, 0); self.detectors.len()],
             last_key: (usize::MAX, 0),
             has_auths: None,
+            pem_ends: None,
         };
         match (self.strategy, &self.aho) {
             (Strategy::AhoCorasick, Some(aho)) => {
@@ -166,8 +227,10 @@ impl Scanner {
                 }
             }
             (Strategy::RegexSet, _) => {
-                for d in &self.set.matches(text) {
-                    self.run_trigger_regex(text, d, &mut st);
+                if let Some(set) = &self.set {
+                    for d in &set.matches(text) {
+                        self.run_trigger_regex(text, d, &mut st);
+                    }
                 }
             }
         }
@@ -193,7 +256,8 @@ impl Scanner {
         if spec.prefix && pos > 0 && bytes[pos - 1].is_ascii_alphanumeric() {
             return;
         }
-        let push = |st: &mut State, id: &'static str, start: usize, end: usize, generic: bool| {
+        let generic = spec.priority <= detectors::GENERIC_TIER;
+        let push = |st: &mut State, id: &'static str, start: usize, end: usize| {
             st.cands.push(Cand { id, start, end, generic, priority: spec.priority });
         };
         match &spec.kind {
@@ -218,28 +282,29 @@ impl Scanner {
                     if check.is_some_and(|f| !f(m.as_str())) || is_placeholder(m.as_str()) {
                         continue;
                     }
-                    push(st, spec.id, s, e, false);
+                    push(st, spec.id, s, e);
                 }
             }
             Kind::PrivateKey => {
-                if let Some((id, s, e)) = special::private_key(text, pos) {
-                    push(st, id, s, e, false);
+                let ends = st.pem_ends.get_or_insert_with(|| text.match_indices("-----END ").map(|(i, _)| i).collect());
+                if let Some((id, s, e)) = special::private_key(text, pos, ends) {
+                    push(st, id, s, e);
                 }
             }
             Kind::GcpServiceAccount => {
                 if let Some((s, e)) = special::gcp_service_account(text, pos) {
-                    push(st, spec.id, s, e, false);
+                    push(st, spec.id, s, e);
                 }
             }
             Kind::DockerAuth => {
                 let has = *st.has_auths.get_or_insert_with(|| text.contains("\"auths\""));
                 if has && let Some((s, e)) = special::docker_auth(text, pos) {
-                    push(st, spec.id, s, e, false);
+                    push(st, spec.id, s, e);
                 }
             }
             Kind::UrlCredentials => {
                 if let Some((s, e)) = special::url_credentials(text, pos) {
-                    push(st, spec.id, s, e, true);
+                    push(st, spec.id, s, e);
                 }
             }
             Kind::Generic => {
@@ -249,7 +314,7 @@ impl Scanner {
                 }
                 st.last_key = (ks, ke);
                 if let Some((id, s, e)) = special::generic_assignment(text, ks, ke) {
-                    push(st, id, s, e, true);
+                    push(st, id, s, e);
                 }
             }
         }

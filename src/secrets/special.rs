@@ -27,6 +27,7 @@ static DOCKER_AUTH: LazyLock<Regex> =
 
 /// Forces the lazily compiled regexes (so a scanner is fully built before it is shared).
 pub fn init() {
+    super::filter::init();
     LazyLock::force(&PEM_HEADER);
     LazyLock::force(&GCP_TYPE);
     LazyLock::force(&GCP_KEY);
@@ -54,14 +55,18 @@ pub fn jwt_header_ok(token: &str) -> bool {
 /// A private key block starting at `pos` (`-----BEGIN `): its ID and byte range
 /// from BEGIN to the end of the END line's dashes. Works across real newlines,
 /// `\n` escapes and indented YAML block scalars.
-pub fn private_key(text: &str, pos: usize) -> Option<(&'static str, usize, usize)> {
+/// `ends`: the offsets of every `-----END ` in `text`, ascending (found once per
+/// text, so many headers without an END cost a binary search each, not a scan).
+pub fn private_key(text: &str, pos: usize, ends: &[usize]) -> Option<(&'static str, usize, usize)> {
     let head = &text[pos..floor(text, (pos + 64).min(text.len()))];
     let caps = PEM_HEADER.captures(head)?;
     let label = caps.get(1)?.as_str();
     let body_start = pos + caps.get(0)?.end();
     let limit = floor(text, (body_start + MAX_BLOCK).min(text.len()));
-    let end_rel = text[body_start..limit].find("-----END ")?;
-    let end_start = body_start + end_rel;
+    let end_start = *ends.get(ends.partition_point(|&e| e < body_start))?;
+    if end_start + 9 > limit {
+        return None;
+    }
     let close_rel = text[end_start + 9..limit].find("-----")?;
     let end = end_start + 9 + close_rel + 5;
     let end_label = &text[end_start + 9..end - 5];
@@ -69,6 +74,9 @@ pub fn private_key(text: &str, pos: usize) -> Option<(&'static str, usize, usize
         return None;
     }
     let body = &text[body_start..end_start];
+    if body.contains("-----BEGIN ") {
+        return None; // a header without its END; the next header owns this END
+    }
     let base64 = body.replace("\\n", "").replace("\\r", "");
     let b64_chars = base64.bytes().filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')).count();
     let compact: String = base64.chars().filter(|c| !c.is_whitespace() && *c != '"').collect();
@@ -138,7 +146,16 @@ pub fn url_credentials(text: &str, pos: usize) -> Option<(usize, usize)> {
     let userinfo = &authority[..at];
     let colon = userinfo.find(':')?;
     let pass = &userinfo[colon + 1..];
-    if pass.len() < 3 || is_placeholder(pass) || is_placeholder(userinfo) {
+    if pass.len() < 3 || pass.contains(':') || is_placeholder(pass) || is_placeholder(userinfo) {
+        return None;
+    }
+    // documentation hosts (RFC 2606): `https://abc:123@example.com/`
+    let host = authority[at + 1..].split(':').next().unwrap_or("").to_ascii_lowercase();
+    let host = host.trim_end_matches('.');
+    if ["example.com", "example.org", "example.net", ".example", ".invalid"]
+        .iter()
+        .any(|d| host == d.trim_start_matches('.') || host.ends_with(&format!(".{}", d.trim_start_matches('.'))))
+    {
         return None;
     }
     let pstart = start + colon + 1;
@@ -250,22 +267,21 @@ fn words(s: &str) -> Vec<String> {
 
 /// The generic ID for a key name, or `None` when the key is not a secret's name.
 pub fn classify_key(key: &str) -> Option<&'static str> {
-    let lower = key.to_ascii_lowercase();
     let kb = key.as_bytes();
     // the last keyword occurrence that stands as a word-ish part of the key
     let mut best: Option<(usize, usize, usize)> = None; // (start, end, id index)
-    for &(kw, id) in GENERIC_KEYWORDS {
-        let mut from = 0;
-        while let Some(i) = lower[from..].find(kw) {
-            let s = from + i;
+    for s in 0..kb.len() {
+        for &(kw, id) in GENERIC_KEYWORDS {
+            if !kb.get(s..s + kw.len()).is_some_and(|w| w.eq_ignore_ascii_case(kw.as_bytes())) {
+                continue;
+            }
             let mut e = s + kw.len();
             if kb.get(e) == Some(&b's') && !kb.get(e + 1).is_some_and(u8::is_ascii_lowercase) {
                 e += 1;
             }
-            if !kb.get(e).is_some_and(u8::is_ascii_lowercase) && best.is_none_or(|(bs, ..)| s >= bs) {
+            if !kb.get(e).is_some_and(u8::is_ascii_lowercase) {
                 best = Some((s, e, id));
             }
-            from = s + 1;
         }
     }
     let (s, e, id) = best?;
@@ -292,13 +308,63 @@ pub fn key_around(text: &str, pos: usize, len: usize) -> (usize, usize) {
     (s, e)
 }
 
+/// After `key:`, a type annotation followed by `=` (`password: str = "..."`,
+/// `apiKey: string = '...'`): the position of the value after `=`; else `i`.
+fn skip_type_annotation(bytes: &[u8], i: usize) -> usize {
+    if !bytes.get(i).is_some_and(|&b| b.is_ascii_alphabetic() || b == b'&') {
+        return i;
+    }
+    let mut j = i;
+    while j < bytes.len()
+        && j - i < 64
+        && (bytes[j].is_ascii_alphanumeric()
+            || matches!(
+                bytes[j],
+                b'_' | b'.' | b'&' | b'\'' | b'<' | b'>' | b'[' | b']' | b',' | b'?' | b'|' | b':' | b' '
+            ))
+    {
+        j += 1;
+    }
+    // ` = ` with a space: `secret: QmFzZTY0==` is base64, not an annotation
+    if bytes.get(j) != Some(&b'=') || bytes[j - 1] != b' ' || matches!(bytes.get(j + 1), Some(b'=' | b'>')) {
+        return i;
+    }
+    j += 1;
+    while j < bytes.len() && matches!(bytes[j], b' ' | b'\t') {
+        j += 1;
+    }
+    j
+}
+
+/// `machine host login user password <value>` (`.netrc`): the value after `password`.
+fn netrc_password(text: &str, ks: usize, ke: usize) -> Option<(&'static str, usize, usize)> {
+    let bytes = text.as_bytes();
+    if !text[ks..ke].eq_ignore_ascii_case("password") || !matches!(bytes.get(ke), Some(b' ' | b'\t')) {
+        return None;
+    }
+    let lo = floor(text, ks.saturating_sub(512));
+    let line_start = text[lo..ks].rfind('\n').map_or(lo, |i| lo + i + 1);
+    let before = &text[line_start..ks];
+    if !(before.contains("machine ") || before.contains("default ")) || !before.contains("login ") {
+        return None;
+    }
+    let vs = ke + text[ke..].len() - text[ke..].trim_start_matches([' ', '\t']).len();
+    let ve = vs + text[vs..].find(|c: char| c.is_whitespace()).unwrap_or(text.len() - vs);
+    let value = &text[vs..ve];
+    let literal = !value.contains(['{', '(', '[', '<', '\'', '"']);
+    (value.len() >= 6 && literal && !is_placeholder(value)).then_some(("generic-password", vs, ve))
+}
+
 /// A generic assignment whose key is `text[ks..ke]`: `(id, value start, value end)`.
 pub fn generic_assignment(text: &str, ks: usize, ke: usize) -> Option<(&'static str, usize, usize)> {
     let bytes = text.as_bytes();
-    let key = text[ks..ke].trim_start_matches(['-', '.']);
-    let id = classify_key(key)?;
+    // a key inside a URL (`https://token.internal:8080/`, `/secret/path`) is no key
+    if ks > 0 && matches!(bytes[ks - 1], b'/' | b'@' | b'\\') {
+        return None;
+    }
     let mut i = ke;
-    if i < bytes.len() && matches!(bytes[i], b'"' | b'\'' | b'`') {
+    let key_quoted = i < bytes.len() && matches!(bytes[i], b'"' | b'\'' | b'`');
+    if key_quoted {
         i += 1;
     }
     while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
@@ -309,14 +375,24 @@ pub fn generic_assignment(text: &str, ks: usize, ke: usize) -> Option<(&'static 
         2
     } else if rest.starts_with(b"==") || rest.starts_with(b"::") {
         return None;
-    } else if rest.first().is_some_and(|&c| c == b'=' || c == b':') {
+    } else if rest.first() == Some(&b'=') {
+        1
+    } else if rest.first() == Some(&b':') {
+        // `key: value` needs the space (YAML) unless the key or the value is quoted (JSON, JS)
+        let next = rest.get(1).copied().unwrap_or(b'\n');
+        if !key_quoted && !matches!(next, b' ' | b'\t' | b'"' | b'\'') {
+            return None;
+        }
         1
     } else {
-        return None;
+        return netrc_password(text, ks, ke);
     };
     i += op;
     while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
         i += 1;
+    }
+    if rest.first() == Some(&b':') {
+        i = skip_type_annotation(bytes, i);
     }
     let (vs, ve) = match bytes.get(i) {
         Some(&q @ (b'"' | b'\'' | b'`')) => {
@@ -340,11 +416,22 @@ pub fn generic_assignment(text: &str, ks: usize, ke: usize) -> Option<(&'static 
             {
                 j += 1;
             }
+            // an unquoted value ends its line (dotenv, YAML, INI); anything after it
+            // (`token: Type,`, `x = ident;`) means code, not a literal
+            let rest_of_line = text[j..].split('\n').next().unwrap_or("").trim();
+            if !(rest_of_line.is_empty() || rest_of_line.starts_with('#') || rest_of_line.starts_with("//")) {
+                return None;
+            }
             (i, j)
         }
         None => return None,
     };
+    // cheap rejections first: most keyword hits in code are not assignments of long literals
+    if ve < vs + 8 {
+        return None;
+    }
     let value = text.get(vs..ve)?;
+    let id = classify_key(text[ks..ke].trim_start_matches(['-', '.']))?;
     looks_like_secret(value).then_some((id, vs, ve))
 }
 
@@ -405,6 +492,26 @@ mod tests {
             ("password: true", None),
             ("password:", None),
             ("secret: \"unterminated", None),
+            ("TOKEN_URL=https://token.internal:20678/v1", None),
+            ("https://token.internal:20678/v1/abcdefgh", None),
+            ("{\"token\":\"Zq3v9Lm2Rt7Wx4Kp\"}", Some("Zq3v9Lm2Rt7Wx4Kp")),
+            ("{token:'Zq3v9Lm2Rt7Wx4Kp'}", Some("Zq3v9Lm2Rt7Wx4Kp")),
+            ("token:Zq3v9Lm2Rt7Wx4Kp", None),
+            ("fn check(password: &str, hash: &str)", None),
+            ("    token: BinaryOpToken,", None),
+            ("pub const X_SECRET: _bindgen_ty_3 = _bindgen_ty_3::X;", None),
+            ("let token = Zq3v9Lm2Rt7Wx4Kp;", None),
+            ("    password: str = \"Zq3v9Lm2Rt7Wx4Kp\"", Some("Zq3v9Lm2Rt7Wx4Kp")),
+            ("const apiKey: string = 'Zq3v9Lm2Rt7Wx4Kp';", Some("Zq3v9Lm2Rt7Wx4Kp")),
+            ("let token: &'static str = \"Zq3v9Lm2Rt7Wx4Kp\";", Some("Zq3v9Lm2Rt7Wx4Kp")),
+            ("password: str = get_password()", None),
+            ("secret: Zq3v9Lm2Rt7Wx4Kp==", Some("Zq3v9Lm2Rt7Wx4Kp==")),
+            ("secret: Zq3v9Lm2Rt7Wx4Kp=", Some("Zq3v9Lm2Rt7Wx4Kp=")),
+            ("machine api.heroku.com login ops@envlint.dev password Zq3v9Lm2", Some("Zq3v9Lm2")),
+            ("machine github.com login x password ${GH}", None),
+            ("the password is required", None),
+            ("return f'machine {h} login {u} password {self.password}'", None),
+            ("API_KEY=Zq3v9Lm2Rt7Wx4Kp # rotated 2024-01", Some("Zq3v9Lm2Rt7Wx4Kp")),
         ];
         for &(line, expected) in cases {
             let lower = line.to_ascii_lowercase();
@@ -426,6 +533,11 @@ mod tests {
             ("mongodb+srv://<user>:<password>@cluster0", None),
             ("https://example.com:8080/path", None),
             ("https://user@host", None),
+            ("cvs://:pserver:anoncvs@sources.redhat.com:/cvs/src", None),
+            ("https://abc:xyz123@example.com/", None),
+            ("https://abc:xyz123@api.example.org/", None),
+            ("https://abc:xyz123@host.example/", None),
+            ("https://abc:xyz123@example.community/", Some("xyz123")),
         ];
         for &(text, expected) in cases {
             let pos = text.find("://").unwrap_or(0);

@@ -74,7 +74,9 @@ fn every_detector_fires() {
         ("k=".into(), "grafana-cloud-token", format!("glc_{}", fill(60, ALNUM))),
         ("bot ".into(), "telegram-bot-token", format!("123456789:AA{}", fill(33, ALNUM))),
         ("DB_URL=postgres://app:".into(), "url-credentials", "Zq3v9Lm2Rt7Wx4Kp".into()),
+        ("-H \"Authorization: Bearer ".into(), "authorization-header", format!("Zq3v9Lm2{}", fill(24, ALNUM))),
         ("DB_PASSWORD=".into(), "generic-password", "Zq3v9Lm2Rt7Wx4Kp".into()),
+        ("data:\n  password: ".into(), "generic-password", format!("Ag{}", fill(40, B64))),
         ("client-secret: ".into(), "generic-secret", "Zq3v9Lm2Rt7Wx4Kp".into()),
         ("export API_TOKEN=".into(), "generic-token", "Zq3v9Lm2Rt7Wx4Kp".into()),
         ("\"apiKey\": \"".into(), "generic-api-key", "Zq3v9Lm2Rt7Wx4Kp".into()),
@@ -86,7 +88,13 @@ fn every_detector_fires() {
         (String::new(), "pgp-private-key", pem("PGP PRIVATE KEY BLOCK")),
     ];
     for (before, id, value) in &cases {
-        let after = if *id == "url-credentials" { "@db.internal:5432/app" } else { "\"" };
+        let after = if *id == "url-credentials" {
+            "@db.internal:5432/app"
+        } else if before.ends_with('"') {
+            "\""
+        } else {
+            ""
+        };
         let text = format!("{before}{value}{after}\nnext: line\n");
         assert_eq!(hits(&text), vec![(*id, value.clone())], "{id}: {text}");
     }
@@ -174,6 +182,11 @@ fn never_fires() {
         pem("CERTIFICATE"),
         "-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----".into(),
         "url = \"https://user:password@host/x\"".into(),
+        "curl -H \"Authorization: Bearer $TOKEN\" https://api".into(),
+        "Authorization: Bearer <your-token-here>".into(),
+        "headers: { Authorization: `Bearer ${token}` }".into(),
+        format!("    password: AgB{}==", fill(300, B64)),
+        format!("    secret: AQICAHh{}", fill(150, B64)),
         "url = \"https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz\"".into(),
         "integrity: sha512-Zq3v9Lm2Rt7Wx4KpZq3v9Lm2Rt7Wx4KpZq3v9Lm2Rt7Wx4Kp==".into(),
         "id = \"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d\"".into(),
@@ -223,6 +236,7 @@ fn strategies_agree() {
 #[test]
 fn ids_are_consistent() {
     let mut from_specs: Vec<&str> = SPECS.iter().map(|s| s.id).filter(|id| *id != "generic").collect();
+    assert!(SPECS.iter().filter(|s| s.priority <= detectors::GENERIC_TIER).count() == 3, "generic tier changed");
     from_specs.extend(detectors::GENERIC_IDS);
     from_specs.push("pgp-private-key");
     from_specs.sort_unstable();
@@ -245,4 +259,99 @@ fn non_ascii_and_edges() {
     for t in ["", "a", "://", "-----BEGIN ", "password", "\"auth\"", "\"service_account\"", "token=", "sk-"] {
         assert!(hits(t).is_empty(), "{t:?}");
     }
+}
+
+#[test]
+fn scanner_is_send_and_sync() {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Scanner>();
+}
+
+#[test]
+fn many_headers_without_end_stay_cheap() {
+    // 20k headers and no END: each costs a binary search, not a 64 KB scan
+    let text = "-----BEGIN RSA PRIVATE KEY-----\n".repeat(20_000);
+    assert!(hits(&text).is_empty());
+    let block = pem("RSA PRIVATE KEY");
+    let text = format!("{}{block}\n", "-----BEGIN RSA PRIVATE KEY-----\nnot base64 at all\n".repeat(3));
+    // the headers above the real block share its END but their body is not a key's
+    assert_eq!(hits(&text), vec![("private-key", block)]);
+}
+
+#[test]
+fn random_fragments_never_panic() {
+    // keywords, operators, quotes, non-ASCII and line breaks glued at random
+    let parts = [
+        "password",
+        "TOKEN",
+        "secret",
+        "api_key",
+        "://",
+        "u:p@",
+        "-----BEGIN RSA PRIVATE KEY-----",
+        "-----END ",
+        "-----",
+        "\"auth\"",
+        "\"auths\"",
+        "\"service_account\"",
+        "\"type\": ",
+        "\"private_key\": \"",
+        "eyJ",
+        "sk-",
+        "AKIA",
+        "ghp_",
+        "hooks.slack",
+        "accountkey",
+        "datadog",
+        "heroku",
+        "twilio",
+        ":AA",
+        "-us",
+        "=",
+        ": ",
+        ":",
+        "\"",
+        "'",
+        "`",
+        "\\",
+        "\\n",
+        "\n",
+        "\r\n",
+        " ",
+        "é",
+        "🦀",
+        "ü",
+        "Zq3v9Lm2Rt7Wx4Kp",
+        "0123456789abcdef",
+        "${X}",
+        "#",
+        ";",
+        "(",
+        "==",
+    ];
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let scanner = Scanner::new(Vec::new());
+    let (mut bytes, mut found) = (0, 0);
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..30_000 {
+        let mut text = String::new();
+        for _ in 0..next() % 40 {
+            text.push_str(parts[(next() % parts.len() as u64) as usize]);
+        }
+        let got = scanner.scan(&text);
+        bytes += text.len();
+        found += got.len();
+        for w in got.windows(2) {
+            assert!(w[0].span.end <= w[1].span.start, "{text:?}");
+        }
+        for h in &got {
+            assert!(text.get(h.span.range()).is_some_and(|v| !v.is_empty()), "{text:?}");
+        }
+    }
+    assert!(bytes > 1_000_000 && found > 0, "{bytes} bytes, {found} hits");
 }
