@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobMatcher};
-use miette::{Diagnostic, NamedSource, SourceSpan};
 use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
@@ -105,26 +104,7 @@ struct RawOverride {
 }
 
 /// A configuration or usage error, shown by miette with the offending span.
-#[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("{message}")]
-#[diagnostic(code(envlint::config))]
-pub struct ConfigError {
-    pub message: String,
-    #[source_code]
-    pub src: Option<NamedSource<String>>,
-    #[label("{label}")]
-    pub span: Option<SourceSpan>,
-    pub label: String,
-    #[help]
-    pub help: Option<String>,
-}
-
-impl ConfigError {
-    /// An error without a location in a file.
-    pub fn plain(message: impl Into<String>) -> Self {
-        Self { message: message.into(), src: None, span: None, label: String::new(), help: None }
-    }
-}
+pub type ConfigError = crate::diag::FileError<crate::diag::Config>;
 
 /// A rule selector: an exact ID or a glob such as `prod-*`.
 #[derive(Debug, Clone)]
@@ -269,12 +249,12 @@ pub fn load(path: &Path, known_ids: &[&str]) -> Result<Settings, ConfigError> {
 
 /// Parses and validates config text; `name` labels the snippet in errors.
 pub fn parse(text: &str, name: &str, dir: &Path, known_ids: &[&str]) -> Result<Settings, ConfigError> {
-    let err = |span: std::ops::Range<usize>, message: String, label: &str, help: Option<String>| ConfigError {
-        message,
-        src: Some(NamedSource::new(name, text.to_owned())),
-        span: Some(span.into()),
-        label: label.to_owned(),
-        help,
+    let err = |span: std::ops::Range<usize>, message: String, label: &str, help: Option<String>| {
+        let e = ConfigError::at(name, text, crate::span::Span::new(span.start, span.end), message, label);
+        match help {
+            Some(h) => e.with_help(h),
+            None => e,
+        }
     };
     let raw: RawConfig = toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);

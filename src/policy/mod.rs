@@ -17,8 +17,6 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
-
 use crate::discover::FileKind;
 use crate::env::EnvTable;
 use crate::finding::Severity;
@@ -39,50 +37,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
 
 /// A malformed policy file (or a policy that clashes with another), shown by
 /// miette with a label at the offending key or value. Exit code 2.
-#[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("{message}")]
-#[diagnostic(code(envlint::policy))]
-pub struct PolicyError {
-    pub message: String,
-    #[source_code]
-    pub src: Option<NamedSource<String>>,
-    #[label("{label}")]
-    pub span: Option<SourceSpan>,
-    pub label: String,
-    #[help]
-    pub help: Option<String>,
-}
-
-impl PolicyError {
-    /// An error without a location in a file.
-    pub fn plain(message: impl Into<String>) -> Self {
-        Self { message: message.into(), src: None, span: None, label: String::new(), help: None }
-    }
-
-    /// An error labelled at `span` of the policy file `name` holding `text`.
-    pub fn at(name: &str, text: &str, span: Span, message: impl Into<String>, label: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            src: Some(NamedSource::new(name, text.to_owned())),
-            span: Some(SourceSpan::from(span.range())),
-            label: label.into(),
-            help: None,
-        }
-    }
-
-    #[must_use]
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
-        self
-    }
-
-    /// The text under the label, for tests.
-    pub fn labelled_text(&self) -> Option<String> {
-        let src = self.src.as_ref()?;
-        let span = self.span?;
-        src.inner().get(span.offset()..span.offset() + span.len()).map(str::to_owned)
-    }
-}
+pub type PolicyError = crate::diag::FileError<crate::diag::Policy>;
 
 /// One loaded policy.
 #[derive(Debug, Clone)]

@@ -12,7 +12,6 @@ use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
 use regorus::Engine;
 use regorus::utils::limits::ExecutionTimerConfig;
 use serde_json::{Map, Value as Json};
@@ -35,42 +34,7 @@ const OPA_KEYS: [&str; 6] = ["scope", "related_resources", "authors", "organizat
 const CUSTOM_KEYS: [&str; 5] = ["id", "severity", "help", "kinds", "environments"];
 
 /// A policy that could not be loaded or tested, shown by miette with the offending span.
-#[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("{message}")]
-#[diagnostic(code(envlint::policy))]
-pub struct RegoError {
-    pub message: String,
-    #[source_code]
-    pub src: Option<NamedSource<String>>,
-    #[label("{label}")]
-    pub span: Option<SourceSpan>,
-    pub label: String,
-    #[help]
-    pub help: Option<String>,
-}
-
-impl RegoError {
-    /// An error without a location in a file.
-    pub fn plain(message: impl Into<String>) -> Self {
-        Self { message: message.into(), src: None, span: None, label: String::new(), help: None }
-    }
-
-    fn at(text: &str, name: &str, span: Span, message: impl Into<String>, label: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            src: Some(NamedSource::new(name, text.to_owned())),
-            span: Some(SourceSpan::new((span.start as usize).into(), span.len())),
-            label: label.into(),
-            help: None,
-        }
-    }
-
-    #[must_use]
-    fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
-        self
-    }
-}
+pub type RegoError = crate::diag::FileError<crate::diag::Policy>;
 
 /// Whether a result came from the policy's `deny` or `warn` set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -159,15 +123,15 @@ impl RegoPolicy {
                 && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         };
         if !package.split('.').all(plain) {
-            return Err(RegoError::at(text, name, package_span, "unsupported package name", "here")
+            return Err(RegoError::at(name, text, package_span, "unsupported package name", "here")
                 .with_help("use a package of plain identifiers, e.g. `package envlint.s3_versioning`"));
         }
         let declared = |rule: &str| engine.has_declared_rule_rooted_at(name, rule).unwrap_or(false);
         let (has_deny, has_warn) = (declared("deny"), declared("warn"));
         if !has_deny && !has_warn {
             return Err(RegoError::at(
-                text,
                 name,
+                text,
                 package_span,
                 "policy declares neither `deny` nor `warn`",
                 "package",
@@ -367,7 +331,7 @@ pub fn run_tests_text(policy: &RegoPolicy, text: &str, name: &str) -> Result<Vec
         }
     }
     if tests.is_empty() {
-        return Err(RegoError::at(text, name, package_line(text), "no `test_*` rules in this file", "package")
+        return Err(RegoError::at(name, text, package_line(text), "no `test_*` rules in this file", "package")
             .with_help(
                 "add rules such as `test_denies_unversioned_bucket if { count(deny) == 1 with input as {...} }`",
             ));
@@ -445,7 +409,7 @@ fn syntax_error(text: &str, name: &str, err: &dyn std::fmt::Display) -> RegoErro
     };
     let at = offset_of(text, line, col);
     let end = text[at..].chars().next().filter(|c| *c != '\n').map_or(at, |c| at + c.len_utf8());
-    RegoError::at(text, name, Span::new(at, end), format!("invalid Rego policy {name}: {message}"), message)
+    RegoError::at(name, text, Span::new(at, end), format!("invalid Rego policy {name}: {message}"), message)
         .with_help("policies use Rego v1 syntax (`deny contains msg if { ... }`)")
 }
 
@@ -519,13 +483,13 @@ fn is_kebab(id: &str) -> bool {
 
 fn parse_metadata(text: &str, name: &str) -> Result<Metadata, RegoError> {
     let Some(block) = metadata_block(text) else {
-        return Err(RegoError::at(text, name, package_line(text), "policy has no `# METADATA` block", "before this")
+        return Err(RegoError::at(name, text, package_line(text), "policy has no `# METADATA` block", "before this")
             .with_help("start the file with:\n# METADATA\n# title: what the policy checks\n# custom:\n#   id: my-policy-id\n#   severity: error"));
     };
-    let err = |span: Span, message: &str, label: &str| RegoError::at(text, name, block.to_rego(span), message, label);
+    let err = |span: Span, message: &str, label: &str| RegoError::at(name, text, block.to_rego(span), message, label);
     let doc = crate::parse::yaml::parse(&block.yaml)
         .map_err(|e| err(e.span, &format!("invalid policy metadata: {}", e.message), "here"))?;
-    let header_err = |message: &str| RegoError::at(text, name, block.header, message, "metadata");
+    let header_err = |message: &str| RegoError::at(name, text, block.header, message, "metadata");
     let Some(root) = doc.root().filter(|r| r.is_map()) else {
         return Err(header_err("policy metadata must be a YAML map with `title` and `custom`"));
     };
