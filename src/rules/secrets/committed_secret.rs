@@ -49,15 +49,19 @@ masked GitLab variables), and keep only a placeholder in the file. If the value
 is a known fake, add a regex for it to `[secrets] allow`.
 ";
 
-static META: RuleMeta = RuleMeta {
+/// The docs end with the list of detector IDs, taken from the scanner itself.
+static META: std::sync::LazyLock<RuleMeta> = std::sync::LazyLock::new(|| RuleMeta {
     id: Cow::Borrowed("committed-secret"),
     severity: Severity::Error,
     summary: Cow::Borrowed("a credential committed in a file"),
     formats: Cow::Borrowed("every text file scanned"),
     envs: Cow::Borrowed("any"),
     help: Cow::Borrowed("revoke and rotate it, then load it at runtime from a secret store"),
-    docs: Cow::Borrowed(DOCS),
-};
+    docs: Cow::Owned(format!(
+        "{DOCS}\n## Detectors\n{}\n",
+        crate::secrets::Scanner::detector_ids().iter().map(|id| format!("- `{id}`")).collect::<Vec<_>>().join("\n")
+    )),
+});
 
 /// Reports the secret scanner's hits, minus generic ones in dev files.
 pub struct CommittedSecret;
