@@ -44,9 +44,18 @@ impl Match {
 #[derive(Debug, Clone)]
 pub struct EnvVarMatch {
     pub keys: Vec<KeyPattern>,
+    /// Keys left out even when `keys` matches them (`*SKIP*` in `*_TLS`).
+    pub except: Vec<KeyPattern>,
     pub test: KeyTest,
     /// Overrides the policy's message for hits of this match.
     pub message: Option<String>,
+}
+
+impl EnvVarMatch {
+    /// Whether the match looks at a key: one of `keys` and none of `except`.
+    pub fn selects(&self, key: &str) -> bool {
+        self.keys.iter().any(|k| k.matches(key)) && !self.except.iter().any(|k| k.matches(key))
+    }
 }
 
 /// A key name or glob (`MOCK_*`, `*_LOG_LEVEL`), compared case-insensitively.
@@ -361,7 +370,7 @@ fn env_var_hits<'m>(ev: &'m EnvVarMatch, cx: &Cx<'_, '_>) -> Vec<RawHit<'m>> {
     let carriers = cx.carriers();
     let template = ev.message.as_deref();
     let path_of = |c: &Carrier| if c.scope.is_empty() { c.key.clone() } else { format!("{}.{}", c.scope, c.key) };
-    let matching = carriers.iter().filter(|c| ev.keys.iter().any(|k| k.matches(&c.key)));
+    let matching = carriers.iter().filter(|c| ev.selects(&c.key));
     let mut out = Vec::new();
     match &ev.test {
         KeyTest::Value(test) => {
@@ -589,6 +598,21 @@ mod tests {
         ];
         for &(pattern, key, want) in cases {
             assert_eq!(KeyPattern::new(pattern).expect("pattern").matches(key), want, "{pattern} vs {key}");
+        }
+    }
+
+    #[test]
+    fn except_key_leaves_keys_out() {
+        let m = EnvVarMatch {
+            keys: vec![KeyPattern::new("*_TLS").expect("p"), KeyPattern::new("*_SSL").expect("p")],
+            except: vec![KeyPattern::new("*SKIP*").expect("p"), KeyPattern::new("NO_*").expect("p")],
+            test: KeyTest::Exists,
+            message: None,
+        };
+        let cases: &[(&str, bool)] =
+            &[("REDIS_TLS", true), ("db_ssl", true), ("SKIP_TLS", false), ("no_ssl", false), ("TLS", false)];
+        for &(key, want) in cases {
+            assert_eq!(m.selects(key), want, "{key}");
         }
     }
 

@@ -41,7 +41,7 @@ use super::{Origin, Policy, PolicyError};
 
 const TOP_FIELDS: [&str; 10] =
     ["id", "severity", "summary", "help", "docs", "environments", "kinds", "match", "message", "tests"];
-const ENV_VAR_FIELDS: [&str; 3] = ["key", "value", "message"];
+const ENV_VAR_FIELDS: [&str; 4] = ["key", "except-key", "value", "message"];
 const SELECT_FIELDS: [&str; 7] = ["select", "value", "exists", "absent", "has-keys", "message", "where"];
 const VALUE_TESTS: [&str; 8] = ["equals", "not-equals", "one-of", "matches", "not-matches", "host", "not", "truthy"];
 const TEST_FIELDS: [&str; 4] = ["name", "file", "content", "expect"];
@@ -313,13 +313,19 @@ impl Loader<'_> {
     fn env_var(&self, node: &Node) -> Result<EnvVarMatch> {
         let f = self.fields(node, &ENV_VAR_FIELDS, "an env-var match")?;
         let key_node = &self.required(&f, "key", "an env-var match")?.value;
-        let keys = self
-            .strings(key_node, "`key`")?
-            .into_iter()
-            .map(|k| {
-                KeyPattern::new(&k.value).map_err(|e| self.err(k.span, format!("invalid key pattern: {e}"), "here"))
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let patterns = |node: &Node, what: &str| {
+            self.strings(node, what)?
+                .into_iter()
+                .map(|k| {
+                    KeyPattern::new(&k.value).map_err(|e| self.err(k.span, format!("invalid key pattern: {e}"), "here"))
+                })
+                .collect::<Result<Vec<_>>>()
+        };
+        let keys = patterns(key_node, "`key`")?;
+        let except = match f.get("except-key") {
+            Some(e) => patterns(&e.value, "`except-key`")?,
+            None => Vec::new(),
+        };
         let value = &self.required(&f, "value", "an env-var match")?.value;
         let test = match value.as_str() {
             Some("exists") => KeyTest::Exists,
@@ -327,7 +333,7 @@ impl Loader<'_> {
             _ => KeyTest::Value(self.value_test(value, true)?),
         };
         let message = f.get("message").map(|e| self.template(&e.value)).transpose()?;
-        Ok(EnvVarMatch { keys, test, message })
+        Ok(EnvVarMatch { keys, except, test, message })
     }
 
     fn value_test(&self, node: &Node, env_var: bool) -> Result<ValueTest> {
