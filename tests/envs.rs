@@ -53,3 +53,22 @@ fn scanning_a_subdirectory_keeps_the_repository_context() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("main.tf") && text.contains("prod  path segment `prod/`"), "{text}");
 }
+
+#[test]
+fn tfvars_json_names_its_environment() {
+    let dir = common::tempdir();
+    std::fs::create_dir_all(dir.path().join("infra")).expect("mkdir");
+    std::fs::write(dir.path().join("infra/main.tf"), "variable \"environment\" {}\n").expect("write");
+    std::fs::write(dir.path().join("infra/terraform.tfvars.json"), "{\n  \"environment\": \"staging\"\n}\n")
+        .expect("write");
+    let out = envlint().args(["envs", "--format", "json"]).arg(dir.path()).output().expect("run");
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let row = |path: &str| rows.as_array().expect("rows").iter().find(|r| r["path"] == path).cloned().expect(path);
+    let tfvars = row("infra/terraform.tfvars.json");
+    assert_eq!(tfvars["kind"], "tfvars");
+    assert_eq!(tfvars["env"], "staging");
+    assert_eq!(tfvars["reason"], "environment = \"staging\" (line 2)");
+    let main = row("infra/main.tf");
+    assert_eq!(main["env"], "staging", "the module takes it from the tfvars beside it");
+    assert_eq!(main["source"], "sibling-tfvars");
+}
