@@ -111,8 +111,16 @@ fn prepare(walk: &WalkArgs, extra_policies: &[PathBuf]) -> Result<Prepared, Repo
     }
     let cwd = std::env::current_dir().into_diagnostic()?;
     let cwd = std::fs::canonicalize(&cwd).unwrap_or(cwd);
+    // One directory: itself. One file: its repository's root, else the current
+    // directory if the file is below it, else its folder.
+    // Several paths (pre-commit): the repository around the current directory.
     let root = match paths.as_slice() {
         [one] if one.is_dir() => one.clone(),
+        [one] => match one.parent() {
+            Some(dir) => discover::repo_root(dir)
+                .unwrap_or_else(|| if one.starts_with(&cwd) { cwd.clone() } else { dir.to_path_buf() }),
+            None => cwd.clone(),
+        },
         _ => discover::repo_root(&cwd).unwrap_or(cwd),
     };
     let repo_root = discover::repo_root(&root);
