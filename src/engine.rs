@@ -207,29 +207,7 @@ fn load(
         },
     };
     let query = EnvQuery { scan_path: &c.rel, config_path: &config_rel, repo_path: &repo_rel, kind };
-    let mut tf_variable_env = None;
-    let env = env_rules.by_path(&query).unwrap_or_else(|| match &doc {
-        Some(d) if kind == FileKind::Terraform => {
-            tf_variable_env = env_rules.terraform_variable_env(d, &source);
-            FileEnv::unknown()
-        }
-        Some(d) => env_rules.by_content(kind, d, &source),
-        None => FileEnv::unknown(),
-    });
-    // CI files named for one environment still list their jobs.
-    let env = match (&doc, kind) {
-        (Some(d), FileKind::GitlabCi | FileKind::GithubWorkflow) if env.env.is_some() => {
-            let mut jobs = env_rules.by_content(kind, d, &source).jobs;
-            for j in &mut jobs {
-                if j.env.is_none() {
-                    j.env.clone_from(&env.env);
-                    j.reason = format!("the file's environment ({})", env.source);
-                }
-            }
-            FileEnv { jobs, ..env }
-        }
-        _ => env,
-    };
+    let (env, tf_variable_env) = env_rules.infer(&query, doc.as_ref(), &source);
     let env_files = match (&doc, kind) {
         (Some(d), FileKind::Compose) => crate::formats::compose::env_files(d).into_iter().map(str::to_owned).collect(),
         _ => Vec::new(),

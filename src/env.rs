@@ -221,6 +221,42 @@ impl EnvRules<'_> {
         })
     }
 
+    /// Everything one file decides on its own: its path first, then its content;
+    /// CI files named for one environment still list their jobs, which inherit it.
+    /// A `.tf` file's own `variable "environment"` default is returned apart: the
+    /// module-level decision is made across files (sibling tfvars win over it).
+    pub fn infer(
+        &self,
+        q: &EnvQuery<'_>,
+        doc: Option<&Document>,
+        src: &crate::source::SourceFile,
+    ) -> (FileEnv, Option<FileEnv>) {
+        use crate::discover::FileKind;
+        let mut tf_variable_env = None;
+        let env = self.by_path(q).unwrap_or_else(|| match doc {
+            Some(d) if q.kind == FileKind::Terraform => {
+                tf_variable_env = self.terraform_variable_env(d, src);
+                FileEnv::unknown()
+            }
+            Some(d) => self.by_content(q.kind, d, src),
+            None => FileEnv::unknown(),
+        });
+        let env = match doc {
+            Some(d) if matches!(q.kind, FileKind::GitlabCi | FileKind::GithubWorkflow) && env.env.is_some() => {
+                let mut jobs = self.by_content(q.kind, d, src).jobs;
+                for j in &mut jobs {
+                    if j.env.is_none() {
+                        j.env.clone_from(&env.env);
+                        j.reason = format!("the file's environment ({})", env.source);
+                    }
+                }
+                FileEnv { jobs, ..env }
+            }
+            _ => env,
+        };
+        (env, tf_variable_env)
+    }
+
     /// Step 4: what the file says about itself. For Terraform `.tf` files this
     /// is only a candidate (see [`terraform_variable_env`]); the module-level
     /// decision is made across files.

@@ -95,23 +95,10 @@ fn infer_env(
 ) -> FileEnv {
     let rules = EnvRules { flags: &[], config: &s.env_globs, table: &s.envs };
     let query = EnvQuery { scan_path: path, config_path: path, repo_path: path, kind };
-    let env = rules.by_path(&query).unwrap_or_else(|| match doc {
-        Some(d) if kind == FileKind::Terraform => rules.terraform_variable_env(d, src).unwrap_or_else(FileEnv::unknown),
-        Some(d) => rules.by_content(kind, d, src),
-        None => FileEnv::unknown(),
-    });
-    // As in the engine: CI files named for one environment still list their jobs.
-    match doc {
-        Some(d) if matches!(kind, FileKind::GitlabCi | FileKind::GithubWorkflow) && env.env.is_some() => {
-            let mut jobs = rules.by_content(kind, d, src).jobs;
-            for j in &mut jobs {
-                if j.env.is_none() {
-                    j.env.clone_from(&env.env);
-                }
-            }
-            FileEnv { jobs, ..env }
-        }
-        _ => env,
+    // A test case is a whole module: its own variable default decides.
+    match rules.infer(&query, doc, src) {
+        (env, Some(variable)) if env.env.is_none() => variable,
+        (env, _) => env,
     }
 }
 
