@@ -7,11 +7,14 @@ use crate::span::Span;
 /// The visible form of a secret: up to 4 leading characters (fewer for short
 /// values, never more than a quarter of it) followed by `****`.
 pub fn mask(secret: &str) -> String {
-    let n = secret.chars().count();
-    let keep = (n / 4).min(4);
-    let mut out: String = secret.chars().take(keep).collect();
+    let mut out: String = secret.chars().take(visible(secret)).collect();
     out.push_str("****");
     out
+}
+
+/// How many leading characters of a secret may be shown: a quarter of it, at most 4.
+fn visible(secret: &str) -> usize {
+    (secret.chars().count() / 4).min(4)
 }
 
 /// `text` with every span masked: the first 4 characters of each span stay, every
@@ -21,7 +24,7 @@ pub fn mask_spans(text: &str, spans: &[Span]) -> String {
     let mut bytes: Vec<u8> = text.as_bytes().to_vec();
     for span in spans {
         let Some(secret) = text.get(span.range()) else { continue };
-        let keep = (secret.chars().count() / 4).min(4);
+        let keep = visible(secret);
         for (i, (offset, c)) in secret.char_indices().enumerate() {
             if i < keep || c == '\n' || c == '\r' {
                 continue;
