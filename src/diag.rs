@@ -1,12 +1,14 @@
 //! User-facing errors that point into a file (a config, a policy): a miette
-//! diagnostic with the file as source and a label at the offending span.
-//! Depends only on `span`.
+//! diagnostic with a window of the file as source and a label at the offending
+//! span. Depends on `span`, `source` and `snippet`.
 
 use std::fmt;
 use std::marker::PhantomData;
 
-use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode, SourceSpan};
+use miette::{Diagnostic, LabeledSpan, SourceCode, SourceSpan};
 
+use crate::snippet::{self, WindowSource};
+use crate::source::SourceFile;
 use crate::span::Span;
 
 /// What a [`FileError`] is about; it only decides the diagnostic code.
@@ -32,7 +34,9 @@ impl ErrorKind for Policy {
 #[derive(Debug)]
 pub struct FileError<K: ErrorKind> {
     pub message: String,
-    pub src: Option<NamedSource<String>>,
+    /// The lines around the span, as shown.
+    pub window: Option<WindowSource>,
+    /// The span in the whole file.
     pub span: Option<SourceSpan>,
     pub label: String,
     pub help: Option<String>,
@@ -42,14 +46,15 @@ pub struct FileError<K: ErrorKind> {
 impl<K: ErrorKind> FileError<K> {
     /// An error without a location in a file.
     pub fn plain(message: impl Into<String>) -> Self {
-        Self { message: message.into(), src: None, span: None, label: String::new(), help: None, kind: PhantomData }
+        Self { message: message.into(), window: None, span: None, label: String::new(), help: None, kind: PhantomData }
     }
 
     /// An error labelled at `span` of the file `name` holding `text`.
     pub fn at(name: &str, text: &str, span: Span, message: impl Into<String>, label: impl Into<String>) -> Self {
+        let window = snippet::window(&SourceFile::new(name, text), span, 1);
         Self {
             message: message.into(),
-            src: Some(NamedSource::new(name, text.to_owned())),
+            window: Some(WindowSource(window)),
             span: Some(SourceSpan::from(span.range())),
             label: label.into(),
             help: None,
@@ -63,17 +68,16 @@ impl<K: ErrorKind> FileError<K> {
         self
     }
 
-    /// The text under the label (for tests).
+    /// The text under the label as shown (for tests).
     pub fn labelled_text(&self) -> Option<String> {
-        let src = self.src.as_ref()?;
-        let span = self.span?;
-        src.inner().get(span.offset()..span.offset() + span.len()).map(str::to_owned)
+        let w = &self.window.as_ref()?.0;
+        w.text.get(w.span.range()).map(str::to_owned)
     }
 }
 
 impl<K: ErrorKind> fmt::Display for FileError<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&snippet::escape(&self.message))
     }
 }
 
@@ -85,16 +89,19 @@ impl<K: ErrorKind> Diagnostic for FileError<K> {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help.as_ref().map(|h| Box::new(snippet::escape_keep_newlines(h)) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.src.as_ref().map(|s| s as &dyn SourceCode)
+        self.window.as_ref().map(|s| s as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let span = self.span?;
-        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(Some(self.label.clone()), span))))
+        let span = self.window.as_ref()?.0.span;
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            Some(snippet::escape(&self.label).into_owned()),
+            (span.start as usize, span.len()),
+        ))))
     }
 }
 
@@ -116,5 +123,18 @@ mod tests {
         assert!(out.contains("envlint.toml:2:1"), "{out}");
         assert!(out.contains("check the spelling"), "{out}");
         assert_eq!(FileError::<Policy>::plain("x").labelled_text(), None);
+    }
+
+    #[test]
+    fn errors_past_column_65535_render() {
+        let text = format!("{}select = 1\n", " ".repeat(70_000));
+        let e = FileError::<Config>::at("envlint.toml", &text, Span::new(70_000, 70_006), "unknown field", "here");
+        let mut out = String::new();
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .render_report(&mut out, &e)
+            .expect("render");
+        assert!(out.contains("envlint.toml:1:70001"), "{out}");
+        assert_eq!(e.labelled_text().as_deref(), Some("select"));
+        assert!(out.len() < 2_000, "the snippet is a window: {} bytes", out.len());
     }
 }

@@ -1,6 +1,11 @@
-//! The scan pipeline: discover → per file, in parallel: read, parse, infer the
-//! environment, run the rules → cross-file environment passes over small facts →
-//! rules on the files those passes could change → sort.
+//! The scan pipeline: discover the repository's files → per file, in parallel:
+//! read, parse, infer the environment, run the rules → cross-file environment
+//! passes over small facts → rules on the files those passes could change → sort.
+//!
+//! The whole repository is the context of every scan; what was named on the
+//! command line only filters what is reported ([`ReportSet`]). Each file's work
+//! runs isolated ([`crate::isolate`]): a bug on one file is a warning and the scan
+//! goes on, marked incomplete.
 //!
 //! Memory stays bounded: a file's text and tree are dropped as soon as its rules
 //! have run, except for the few files whose environment a cross-file pass may
@@ -14,28 +19,54 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::config::Settings;
-use crate::discover::{self, Candidate, FileKind};
+use crate::discover::FileKind;
 use crate::env::{EnvQuery, EnvRules, EnvSource, FileEnv};
 use crate::finding::{Finding, Severity};
 use crate::model::Document;
 use crate::parse::{self, ParseError};
+use crate::repo::{self, IgnoreTree, RepoFile, Tracked};
 use crate::rule::{Emitter, FileCx, Rule};
 use crate::source::SourceFile;
 use crate::span::Span;
 
 /// What a scan needs besides the settings.
 pub struct ScanInput<'a> {
-    /// Paths as given on the command line (absolute or relative to the cwd).
-    pub paths: &'a [PathBuf],
-    /// Displayed paths are relative to this.
+    /// The context root: the repository root, else the scanned folder. Every
+    /// path is relative to it.
     pub root: &'a Path,
-    /// The repository root if any (file names and path segments come from paths relative to it).
-    pub repo_root: Option<&'a Path>,
+    /// What to report.
+    pub report: &'a ReportSet,
+    /// Git's tracked set (tracked files are scanned even when ignored).
+    pub tracked: &'a Tracked,
     pub threads: usize,
     /// `--env GLOB=ENV`, compiled.
     pub env_flags: &'a [(String, globset::GlobMatcher, crate::env::Env)],
     /// Run the rules (false for `envlint envs`).
     pub run_rules: bool,
+}
+
+/// What a scan reports: everything under the root, or named files and folders
+/// (relative to the root, `/`-separated; `""` is the root itself).
+#[derive(Clone, Debug, Default)]
+pub struct ReportSet {
+    pub files: std::collections::BTreeSet<String>,
+    pub dirs: Vec<String>,
+}
+
+impl ReportSet {
+    /// Everything under the root.
+    pub fn everything() -> Self {
+        Self { files: std::collections::BTreeSet::new(), dirs: vec![String::new()] }
+    }
+
+    /// Whether findings in `rel` are reported.
+    pub fn includes(&self, rel: &str) -> bool {
+        self.files.contains(rel)
+            || self
+                .dirs
+                .iter()
+                .any(|d| d.is_empty() || (rel.starts_with(d.as_str()) && rel[d.len()..].starts_with('/')))
+    }
 }
 
 /// One read and parsed file, while its rules have not run yet.
@@ -64,6 +95,8 @@ struct FileMeta {
 /// One file after phase 1.
 struct Phase1 {
     meta: FileMeta,
+    /// Findings in this file are reported.
+    reported: bool,
     /// The file, if its rules wait for the cross-file passes.
     pending: Option<Box<ScannedFile>>,
     /// Findings and the source to render them from, if its rules have run.
@@ -72,7 +105,15 @@ struct Phase1 {
 
 /// A file's findings, the source to render them from, and warnings about rules
 /// that could not run on it.
-type Checked = (Vec<Finding>, Option<Arc<SourceFile>>, Vec<String>);
+#[derive(Default)]
+struct Checked {
+    findings: Vec<Finding>,
+    /// The file's text with every secret masked, when it has findings.
+    shown: Option<Arc<SourceFile>>,
+    warnings: Vec<String>,
+    /// Rules that failed with an internal error on this file.
+    failures: usize,
+}
 
 /// What a scan produced.
 #[derive(Default)]
@@ -85,8 +126,11 @@ pub struct ScanOutput {
     pub files: Vec<(Arc<str>, FileKind, FileEnv)>,
     pub skipped_binary: usize,
     pub skipped_large: usize,
-    /// Non-fatal problems: unreadable files, walk errors.
+    /// Non-fatal problems: unreadable files, walk errors, internal errors.
     pub warnings: Vec<String>,
+    /// How many steps (a file's parsing, a rule on a file) failed with an
+    /// internal error: the scan is incomplete when this is not 0.
+    pub incomplete: usize,
 }
 
 impl ScanOutput {
@@ -100,25 +144,45 @@ enum Loaded {
     Binary,
     Large,
     Unreadable(String),
+    /// Only context and not needed: not read.
+    Skipped,
+    /// An internal error while reading or parsing it.
+    Failed(String),
 }
 
 /// Runs a scan.
 pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>]) -> ScanOutput {
-    let discovery = discover::discover(input.paths, input.root, input.threads);
+    let tree = std::sync::Arc::new(IgnoreTree::new(input.root));
+    let (mut candidates, warnings) = repo::files(input.root, input.threads, &tree, input.tracked);
+    // Files named on the command line are scanned even when git ignores them
+    // (not when `.envlintignore` excludes them).
+    for rel in &input.report.files {
+        if candidates.binary_search_by(|c| c.rel.as_str().cmp(rel)).is_err() && !tree.envlint_ignored(rel) {
+            let abs = input.root.join(rel);
+            if std::fs::symlink_metadata(&abs).is_ok_and(|m| m.is_file()) {
+                let tracked = input.tracked.contains(rel).unwrap_or(false);
+                candidates.push(RepoFile { abs, rel: rel.clone(), tracked });
+            }
+        }
+    }
+    candidates.sort_by(|a, b| a.rel.cmp(&b.rel).then_with(|| a.abs.cmp(&b.abs)));
     let env_rules = EnvRules { flags: input.env_flags, config: &settings.env_globs, table: &settings.envs };
     let config_dir = canonical(&settings.config_dir);
-    let repo_root = input.repo_root.map(canonical);
 
     let scanner = crate::secrets::Scanner::new(settings.secrets_allow.clone());
     let rules = if input.run_rules { rules } else { &[] };
     let check = |f: &ScannedFile| run_rules(f, settings, rules, &scanner);
-    let loaded: Vec<Loaded> = discovery
-        .files
+    let loaded: Vec<Loaded> = candidates
         .par_iter()
-        .map(|c| load(c, settings, &env_rules, &config_dir, repo_root.as_deref(), &check))
+        .map(|c| {
+            let reported = input.report.includes(&c.rel);
+            crate::isolate::run(|| load(c, reported, settings, &env_rules, &config_dir, &check)).unwrap_or_else(
+                |panic| Loaded::Failed(format!("internal error reading {}: {panic}; the file was not checked", c.rel)),
+            )
+        })
         .collect();
 
-    let mut out = ScanOutput { warnings: discovery.warnings, ..ScanOutput::default() };
+    let mut out = ScanOutput { warnings, ..ScanOutput::default() };
     let mut files = Vec::with_capacity(loaded.len());
     for l in loaded {
         match l {
@@ -126,6 +190,11 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
             Loaded::Binary => out.skipped_binary += 1,
             Loaded::Large => out.skipped_large += 1,
             Loaded::Unreadable(w) => out.warnings.push(w),
+            Loaded::Skipped => {}
+            Loaded::Failed(w) => {
+                out.warnings.push(w);
+                out.incomplete += 1;
+            }
         }
     }
     {
@@ -143,16 +212,17 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
         })
         .collect();
     for (f, late) in files.iter_mut().zip(late) {
-        if let Some((findings, shown, warnings)) = f.checked.take().or(late) {
-            if let Some(source) = shown {
+        if let Some(checked) = f.checked.take().or(late) {
+            if let Some(source) = checked.shown {
                 out.sources.insert(source.path.clone(), source);
             }
-            out.findings.extend(findings);
-            out.warnings.extend(warnings);
+            out.findings.extend(checked.findings);
+            out.incomplete += checked.failures;
+            out.warnings.extend(checked.warnings);
         }
     }
     out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    out.files = files.into_iter().map(|f| (f.meta.path, f.meta.kind, f.meta.env)).collect();
+    out.files = files.into_iter().filter(|f| f.reported).map(|f| (f.meta.path, f.meta.kind, f.meta.env)).collect();
     out
 }
 
@@ -160,17 +230,99 @@ fn canonical(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
+/// A file's bytes as text: UTF-8 (invalid bytes replaced), or UTF-16 with a
+/// byte-order mark or in its ASCII shape; `Binary` for other files with a NUL byte in
+/// their first 8 KiB. For structured kinds, invalid UTF-8 and NUL bytes are also
+/// a parse error (the file is not what its name says) instead of a silent skip.
+fn decode(bytes: Vec<u8>, kind: FileKind) -> Option<(String, Option<ParseError>)> {
+    if let Some(text) = decode_utf16(&bytes) {
+        return Some((text, None));
+    }
+    let head = &bytes[..bytes.len().min(8192)];
+    if let Some(nul) = head.iter().position(|&b| b == 0) {
+        if !kind.is_structured() {
+            return None;
+        }
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let at = String::from_utf8_lossy(&bytes[..nul]).len();
+        return Some((text, Some(ParseError::new(Span::at(at), "binary content (a NUL byte) in a text format"))));
+    }
+    match String::from_utf8(bytes) {
+        Ok(t) => Some((t, None)),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let error = kind.is_structured().then(|| ParseError::new(Span::at(at), "invalid UTF-8"));
+            Some((lossy, error))
+        }
+    }
+}
+
+/// UTF-16 text: a byte-order mark, or (without one) the zero bytes of ASCII text
+/// in every other position of the first bytes.
+fn decode_utf16(bytes: &[u8]) -> Option<String> {
+    let (little, body) = match bytes {
+        [0xFF, 0xFE, rest @ ..] => (true, rest),
+        [0xFE, 0xFF, rest @ ..] => (false, rest),
+        _ => {
+            let head = &bytes[..bytes.len().min(64) & !1];
+            if head.len() < 4 {
+                return None;
+            }
+            let pairs = head.chunks_exact(2);
+            if pairs.clone().all(|p| p[1] == 0 && p[0] != 0) {
+                (true, bytes)
+            } else if pairs.clone().all(|p| p[0] == 0 && p[1] != 0) {
+                (false, bytes)
+            } else {
+                return None;
+            }
+        }
+    };
+    let units = body
+        .chunks_exact(2)
+        .map(|p| if little { u16::from_le_bytes([p[0], p[1]]) } else { u16::from_be_bytes([p[0], p[1]]) });
+    Some(char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)).collect())
+}
+
+/// Failure injection for the isolation tests: `ENVLINT_TEST_PANIC=<step>:<text>`
+/// makes `step` (`parse`, `rule` or `redact`) panic on files whose path contains `text`.
+#[doc(hidden)]
+pub const TEST_PANIC_VAR: &str = "ENVLINT_TEST_PANIC";
+
+fn injected_panic(step: &str, path: &str) {
+    static SPEC: std::sync::OnceLock<Option<(String, String)>> = std::sync::OnceLock::new();
+    let spec = SPEC.get_or_init(|| {
+        let v = std::env::var(TEST_PANIC_VAR).ok()?;
+        let (s, t) = v.split_once(':')?;
+        Some((s.to_owned(), t.to_owned()))
+    });
+    if let Some((s, t)) = spec
+        && s == step
+        && path.contains(t.as_str())
+    {
+        panic!("injected failure ({TEST_PANIC_VAR})");
+    }
+}
+
 fn load(
-    c: &Candidate,
+    c: &RepoFile,
+    reported: bool,
     settings: &Settings,
     env_rules: &EnvRules<'_>,
     config_dir: &Path,
-    repo_root: Option<&Path>,
     check: &(dyn Fn(&ScannedFile) -> Checked + Sync),
 ) -> Loaded {
+    let kind = FileKind::classify(&c.rel);
+    // Files that are neither reported nor able to change a reported file's
+    // context are not read.
+    if !reported && matches!(kind, FileKind::Other | FileKind::Gitignore) {
+        return Loaded::Skipped;
+    }
     let unreadable = |e: std::io::Error| Loaded::Unreadable(format!("cannot read {}: {e}", c.rel));
-    match std::fs::metadata(&c.abs) {
-        Ok(m) if m.len() > settings.max_file_size => return Loaded::Large,
+    match std::fs::symlink_metadata(&c.abs) {
+        Ok(m) if !m.is_file() => return Loaded::Skipped,
+        Ok(m) if m.len() > settings.max_file_size => return if reported { Loaded::Large } else { Loaded::Skipped },
         Ok(_) => {}
         Err(e) => return unreadable(e),
     }
@@ -178,27 +330,13 @@ fn load(
         Ok(b) => b,
         Err(e) => return unreadable(e),
     };
-    if discover::looks_binary(&bytes) {
-        return Loaded::Binary;
-    }
-    let abs = canonical(&c.abs);
-    let repo_rel = repo_root.map_or_else(|| c.rel.clone(), |r| discover::rel_path(&abs, r));
-    let config_rel = discover::rel_path(&abs, config_dir);
-    let kind = FileKind::classify(&repo_rel);
-
-    let (text, utf8_error) = match String::from_utf8(bytes) {
-        Ok(t) => (t, None),
-        Err(e) => {
-            if !kind.is_structured() {
-                return Loaded::Binary;
-            }
-            let at = e.utf8_error().valid_up_to();
-            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            (lossy, Some(ParseError::new(Span::at(at), "invalid UTF-8")))
-        }
+    let Some((text, decode_error)) = decode(bytes, kind) else {
+        return if reported { Loaded::Binary } else { Loaded::Skipped };
     };
+    let config_rel = repo::rel_path(&canonical(&c.abs), config_dir);
+    injected_panic("parse", &c.rel);
     let source = Arc::new(SourceFile::new(c.rel.as_str(), text));
-    let (doc, parse_error) = match utf8_error {
+    let (doc, parse_error) = match decode_error {
         Some(e) => (None, Some(e)),
         None => match parse_kind(kind, &c.rel, &source.text) {
             Some(Ok(d)) => (Some(d), None),
@@ -206,7 +344,7 @@ fn load(
             None => (None, None),
         },
     };
-    let query = EnvQuery { scan_path: &c.rel, config_path: &config_rel, repo_path: &repo_rel, kind };
+    let query = EnvQuery { scan_path: &c.rel, config_path: &config_rel, repo_path: &c.rel, kind };
     let (env, tf_variable_env) = env_rules.infer(&query, doc.as_ref(), &source);
     let env_files = match (&doc, kind) {
         (Some(d), FileKind::Compose) => crate::formats::compose::env_files(d).into_iter().map(str::to_owned).collect(),
@@ -214,11 +352,14 @@ fn load(
     };
     let meta = FileMeta { path: source.path.clone(), kind, env: env.clone(), env_files, tf_variable_env };
     let file = ScannedFile { source, kind, env, doc, parse_error, config_rel };
+    if !reported {
+        return Loaded::File(Box::new(Phase1 { meta, pending: None, checked: None, reported }));
+    }
     // Only Terraform and dotenv files without an environment can get one from
     // another file; everything else is checked now and its text dropped.
     let waits = file.env.env.is_none() && matches!(kind, FileKind::Terraform | FileKind::Dotenv);
     let (pending, checked) = if waits { (Some(Box::new(file)), None) } else { (None, Some(check(&file))) };
-    Loaded::File(Box::new(Phase1 { meta, pending, checked }))
+    Loaded::File(Box::new(Phase1 { meta, reported, pending, checked }))
 }
 
 /// Parses a file of a structured kind; `None` for kinds that are not parsed.
@@ -334,9 +475,10 @@ fn normalize(path: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-/// Runs every enabled rule on one file. Returns the findings (messages redacted)
-/// and, when there are findings, the source to render snippets from, with every
-/// secret in it masked — whichever rule the finding is from.
+/// Runs every enabled rule on one file, each isolated. Returns the findings
+/// (messages redacted, fingerprints set) and, when there are findings, the
+/// source to render snippets from, with every secret in it masked — whichever
+/// rule the finding is from.
 fn run_rules(
     file: &ScannedFile,
     settings: &Settings,
@@ -344,45 +486,99 @@ fn run_rules(
     scanner: &crate::secrets::Scanner,
 ) -> Checked {
     if rules.is_empty() {
-        return (Vec::new(), None, Vec::new());
+        return Checked::default();
     }
+    let mut out = Checked::default();
     let scan_secrets = rules.iter().any(|r| r.meta().id == SECRET_RULE)
         && settings.rule_enabled_for(SECRET_RULE, &file.config_rel)
         && !skip_secret_scan(file, settings);
-    let hits = if scan_secrets { scanner.scan(&file.source.text) } else { Vec::new() };
+    let hits = if scan_secrets {
+        match crate::isolate::run(|| scanner.scan(&file.source.text)) {
+            Ok(h) => h,
+            Err(panic) => {
+                out.failures += 1;
+                out.warnings.push(format!(
+                    "internal error in the secret scanner on {}: {panic}; secrets in this file were not checked",
+                    file.source.path
+                ));
+                Vec::new()
+            }
+        }
+    } else {
+        Vec::new()
+    };
     let cx =
         FileCx::new(&file.source, file.kind, file.doc.as_ref(), file.parse_error.as_ref(), &file.env, settings, &hits);
-    let mut findings = Vec::new();
-    let mut warnings = Vec::new();
     for rule in rules {
         let meta = rule.meta();
         if !settings.rule_enabled_for(&meta.id, &file.config_rel) {
             continue;
         }
         let severity = settings.severity.get(&*meta.id).copied().unwrap_or(meta.severity);
-        let mut emitter = Emitter::new(meta, severity, &cx);
-        rule.check(&cx, &mut emitter);
-        let (found, warned) = emitter.into_parts();
-        findings.extend(found);
-        warnings.extend(warned);
+        let run = crate::isolate::run(|| {
+            injected_panic("rule", &file.source.path);
+            let mut emitter = Emitter::new(meta, severity, &cx);
+            rule.check(&cx, &mut emitter);
+            emitter.into_parts()
+        });
+        match run {
+            Ok((found, warned)) => {
+                out.findings.extend(found);
+                out.warnings.extend(warned);
+            }
+            Err(panic) => {
+                out.failures += 1;
+                out.warnings.push(format!(
+                    "internal error in rule {} on {}: {panic}; the rule did not check this file",
+                    meta.id, file.source.path
+                ));
+            }
+        }
     }
-    if findings.is_empty() {
-        return (findings, None, warnings);
+    if out.findings.is_empty() {
+        return out;
     }
-    // Redact with every secret the scanner sees, even where the rule is off or
-    // skips the hit (generic values in dev files): no output ever shows one.
-    let all_hits = if scan_secrets { hits } else { scanner.scan(&file.source.text) };
-    if all_hits.is_empty() {
-        return (findings, Some(file.source.clone()), warnings);
+    match crate::isolate::run(|| redact(file, scan_secrets.then_some(hits), scanner, &mut out.findings)) {
+        Ok(shown) => out.shown = Some(shown),
+        Err(panic) => {
+            // Nothing of this file is shown rather than something unredacted.
+            out.failures += 1;
+            out.warnings.push(format!(
+                "internal error redacting {}: {panic}; its {} finding(s) are not shown",
+                file.source.path,
+                out.findings.len()
+            ));
+            out.findings.clear();
+        }
     }
-    let spans: Vec<Span> = all_hits.iter().map(|h| h.span).collect();
+    out
+}
+
+/// Redacts a file's findings with every secret the scanner sees in it — even
+/// where the rule is off or skips the hit (generic values in dev files) — sets
+/// their fingerprints, and returns the masked source for snippets.
+fn redact(
+    file: &ScannedFile,
+    hits: Option<Vec<crate::secrets::SecretHit>>,
+    scanner: &crate::secrets::Scanner,
+    findings: &mut [Finding],
+) -> Arc<SourceFile> {
+    injected_panic("redact", &file.source.path);
+    let hits = hits.unwrap_or_else(|| scanner.scan(&file.source.text));
+    let spans: Vec<Span> = hits.iter().map(|h| h.span).collect();
+    if spans.is_empty() {
+        crate::finding::assign_fingerprints(findings, &file.source.text);
+        return file.source.clone();
+    }
     let secrets: Vec<&str> = spans.iter().map(|s| file.source.slice(*s)).collect();
-    for f in &mut findings {
-        f.message = crate::redact::redact_message(&f.message, &secrets);
-        f.help = f.help.as_deref().map(|h| crate::redact::redact_message(h, &secrets));
+    let redactor = crate::redact::Redactor::new(&secrets);
+    for f in findings.iter_mut() {
+        f.message = redactor.redact(&f.message);
+        f.help = f.help.as_deref().map(|h| redactor.redact(h));
     }
+    crate::finding::assign_fingerprints(findings, &crate::redact::blank_spans(&file.source.text, &spans));
     let masked = crate::redact::mask_spans(&file.source.text, &spans);
-    (findings, Some(Arc::new(SourceFile::new(file.source.path.clone(), masked))), warnings)
+    Arc::new(SourceFile::new(file.source.path.clone(), masked))
 }
 
 const SECRET_RULE: &str = "committed-secret";

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::env::Env;
-use crate::source::{LineCol, SourceFile};
+use crate::source::LineCol;
 use crate::span::Span;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -54,7 +54,8 @@ pub struct Finding {
     pub end: LineCol,
     pub message: String,
     pub help: Option<String>,
-    /// Stable across runs and line moves: rule, path and the text under the span.
+    /// Stable across runs and line moves: rule, path and the finding's anchor
+    /// (never a secret's text). Set once the file's findings are complete.
     pub fingerprint: String,
     /// Extra machine-readable facts (e.g. the secret `detector`), for JSON and SARIF.
     pub properties: std::collections::BTreeMap<String, String>,
@@ -67,20 +68,46 @@ impl Finding {
     }
 }
 
-/// Computes a finding's fingerprint: a hash of the rule, the path, the text under
-/// the span with whitespace collapsed, and `occurrence` (how many earlier findings
-/// of this rule in this file had the same text). Line numbers are not part of it.
-pub fn fingerprint(rule: &str, src: &SourceFile, span: Span, occurrence: usize) -> String {
-    let text: String = src.slice(span).split_whitespace().collect::<Vec<_>>().join(" ");
+/// What identifies a finding's place without its line number: the text of its
+/// line before the span (the key, `DEBUG=`) and the text under the span, both
+/// with whitespace collapsed, taken from `text` in which every secret is fully
+/// masked (see [`crate::redact::blank_spans`]) — so no fingerprint can be
+/// recomputed from a guessed secret.
+pub fn anchor(text: &str, span: Span) -> String {
+    let start = (span.start as usize).min(text.len());
+    let end = (span.end as usize).clamp(start, text.len());
+    let line_start = text[..start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let before = text.get(line_start..start).unwrap_or("");
+    let under = text.get(start..end).unwrap_or("");
+    let collapse = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!("{}\u{1f}{}", collapse(before), collapse(under))
+}
+
+/// Computes a finding's fingerprint: a hash of the rule, the path, the finding's
+/// [`anchor`] and `occurrence` (how many earlier findings of this rule in this file
+/// had the same anchor). Line numbers are not part of it.
+pub fn fingerprint(rule: &str, path: &str, anchor: &str, occurrence: usize) -> String {
     let mut h1 = Fnv::new(0xcbf2_9ce4_8422_2325);
     let mut h2 = Fnv::new(0x8422_2325_cbf2_9ce4);
-    for part in [rule.as_bytes(), src.path.as_bytes(), text.as_bytes(), &occurrence.to_le_bytes()] {
+    for part in [rule.as_bytes(), path.as_bytes(), anchor.as_bytes(), &occurrence.to_le_bytes()] {
         h1.write(part);
         h1.write(&[0xff]);
         h2.write(part);
         h2.write(&[0xfe]);
     }
     format!("{:016x}{:016x}", h1.0, h2.0)
+}
+
+/// Sets the fingerprint of every finding of one file; `text` is the file's text
+/// with every secret fully masked.
+pub fn assign_fingerprints(findings: &mut [Finding], text: &str) {
+    let mut seen: std::collections::HashMap<(Arc<str>, String), usize> = std::collections::HashMap::new();
+    for f in findings.iter_mut() {
+        let anchor = anchor(text, f.span);
+        let n = seen.entry((f.rule.clone(), anchor.clone())).or_insert(0);
+        f.fingerprint = fingerprint(&f.rule, &f.path, &anchor, *n);
+        *n += 1;
+    }
 }
 
 /// FNV-1a, 64 bit: stable across Rust versions and platforms, unlike `DefaultHasher`.
@@ -105,15 +132,17 @@ mod tests {
 
     #[test]
     fn fingerprints_ignore_line_moves() {
-        let a = SourceFile::new("app/.env", "A=1\nDEBUG=true\n");
-        let b = SourceFile::new("app/.env", "\n\nA=1\nX=2\nDEBUG=true\n");
-        let fa = fingerprint("r", &a, Span::new(10, 14), 0);
-        let fb = fingerprint("r", &b, Span::new(16, 20), 0);
-        assert_eq!(a.slice(Span::new(10, 14)), "true");
-        assert_eq!(b.slice(Span::new(16, 20)), "true");
-        assert_eq!(fa, fb);
-        assert_ne!(fa, fingerprint("r", &a, Span::new(10, 14), 1));
-        assert_ne!(fa, fingerprint("other", &a, Span::new(10, 14), 0));
+        let a = "A=1\nDEBUG=true\n";
+        let b = "\n\nA=1\nX=2\nDEBUG=true\n";
+        let (sa, sb) = (Span::new(10, 14), Span::new(16, 20));
+        assert_eq!((&a[sa.range()], &b[sb.range()]), ("true", "true"));
+        assert_eq!(anchor(a, sa), anchor(b, sb));
+        assert_eq!(anchor(a, sa), "DEBUG=\u{1f}true");
+        let fa = fingerprint("r", "app/.env", &anchor(a, sa), 0);
+        assert_eq!(fa, fingerprint("r", "app/.env", &anchor(b, sb), 0));
+        assert_ne!(fa, fingerprint("r", "app/.env", &anchor(a, sa), 1));
+        assert_ne!(fa, fingerprint("other", "app/.env", &anchor(a, sa), 0));
+        assert_ne!(fa, fingerprint("r", "b/.env", &anchor(a, sa), 0));
         assert_eq!(fa.len(), 32);
     }
 

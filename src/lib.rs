@@ -10,14 +10,17 @@ pub mod engine;
 pub mod env;
 pub mod finding;
 pub mod formats;
+pub mod isolate;
 pub mod model;
 pub mod parse;
 pub mod policy;
 pub mod redact;
+pub mod repo;
 pub mod report;
 pub mod rule;
 pub mod rules;
 pub mod secrets;
+pub mod snippet;
 pub mod source;
 pub mod span;
 
@@ -30,10 +33,14 @@ use miette::{IntoDiagnostic, Report, miette};
 use crate::cli::{Cli, Command, FailOn, ListFormat, PolicyCommand, WalkArgs};
 use crate::config::{RulePattern, Settings};
 use crate::discover::FileKind;
-use crate::engine::{ScanInput, ScanOutput};
+use crate::engine::{ReportSet, ScanInput, ScanOutput};
 use crate::finding::Severity;
 use crate::report::Format;
 use crate::rule::Rule;
+
+/// Exit code of a scan that could not check everything (an internal error on
+/// some file, named in a warning); its report still shows what was found.
+pub const EXIT_INCOMPLETE: u8 = 3;
 
 /// What the binary knows about its terminal.
 #[derive(Clone, Copy, Debug, Default)]
@@ -66,9 +73,11 @@ fn cwd_rules() -> Result<Vec<Box<dyn Rule>>, Report> {
 
 /// Everything resolved from the walk arguments.
 struct Prepared {
-    paths: Vec<PathBuf>,
+    /// The context root: the repository root, else the scanned folder.
     root: PathBuf,
-    repo_root: Option<PathBuf>,
+    /// What was named: what the scan reports.
+    report: ReportSet,
+    tracked: repo::Tracked,
     settings: Settings,
     env_flags: Vec<(String, globset::GlobMatcher, env::Env)>,
     threads: usize,
@@ -106,25 +115,57 @@ fn prepare(walk: &WalkArgs, extra_policies: &[PathBuf]) -> Result<Prepared, Repo
     let given = if walk.paths.is_empty() { vec![PathBuf::from(".")] } else { walk.paths.clone() };
     let mut paths = Vec::with_capacity(given.len());
     for p in &given {
-        let abs = std::fs::canonicalize(p).map_err(|e| miette!("cannot scan {}: {e}", p.display()))?;
+        let abs = std::fs::canonicalize(p)
+            .map_err(|e| miette!("cannot scan {}: {e}", snippet::escape(&p.to_string_lossy())))?;
         paths.push(abs);
     }
     let cwd = std::env::current_dir().into_diagnostic()?;
     let cwd = std::fs::canonicalize(&cwd).unwrap_or(cwd);
-    // One directory: itself. One file: its repository's root, else the current
-    // directory if the file is below it, else its folder.
-    // Several paths (pre-commit): the repository around the current directory.
-    let root = match paths.as_slice() {
-        [one] if one.is_dir() => one.clone(),
-        [one] => match one.parent() {
-            Some(dir) => discover::repo_root(dir)
-                .unwrap_or_else(|| if one.starts_with(&cwd) { cwd.clone() } else { dir.to_path_buf() }),
-            None => cwd.clone(),
-        },
-        _ => discover::repo_root(&cwd).unwrap_or(cwd),
+    let dir_of =
+        |p: &Path| if p.is_dir() { p.to_path_buf() } else { p.parent().map_or_else(|| cwd.clone(), Path::to_path_buf) };
+    // The repository around the current directory when every path is in it
+    // (pre-commit), else the one around the first path; without a repository,
+    // the scanned folder (for files: the folder that holds them all).
+    let repo_root = repo::find_root(&cwd)
+        .filter(|r| paths.iter().all(|p| p.starts_with(r)))
+        .or_else(|| repo::find_root(&dir_of(&paths[0])));
+    let root = repo_root.clone().unwrap_or_else(|| {
+        let mut common = dir_of(&paths[0]);
+        while !paths.iter().all(|p| p.starts_with(&common)) {
+            match common.parent() {
+                Some(parent) => common = parent.to_path_buf(),
+                None => break,
+            }
+        }
+        common
+    });
+    let mut report = ReportSet::default();
+    for (abs, shown) in paths.iter().zip(&given) {
+        if !abs.starts_with(&root) {
+            return Err(miette!(
+                help = "scan each repository on its own",
+                "{} is outside the repository at {}",
+                snippet::escape(&shown.to_string_lossy()),
+                snippet::escape(&root.to_string_lossy())
+            ));
+        }
+        let rel = repo::rel_path(abs, &root);
+        if abs.is_dir() {
+            report.dirs.push(rel);
+        } else {
+            report.files.insert(rel);
+        }
+    }
+    let tracked = match &repo_root {
+        Some(r) => repo::git::tracked(r),
+        None => repo::Tracked::Unknown("not a git repository".into()),
     };
-    let repo_root = discover::repo_root(&root);
-    let config_path = walk.config.clone().or_else(|| config::find(&root));
+    // The config nearest to what was named (the current directory for several paths).
+    let config_start = match paths.as_slice() {
+        [one] => dir_of(one),
+        _ => cwd.clone(),
+    };
+    let config_path = walk.config.clone().or_else(|| config::find(&config_start));
     let (settings, rules) = load_config_and_policies(config_path.as_deref(), &root, extra_policies)?;
     let mut env_flags = Vec::new();
     for flag in &walk.env {
@@ -144,19 +185,20 @@ fn prepare(walk: &WalkArgs, extra_policies: &[PathBuf]) -> Result<Prepared, Repo
     }
     let threads =
         walk.threads.filter(|&n| n > 0).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-    Ok(Prepared { paths, root, repo_root, settings, env_flags, threads, rules })
+    Ok(Prepared { root, report, tracked, settings, env_flags, threads, rules })
 }
 
 fn run_scan(p: &Prepared, run_rules: bool) -> Result<ScanOutput, Report> {
     let input = ScanInput {
-        paths: &p.paths,
         root: &p.root,
-        repo_root: p.repo_root.as_deref(),
+        report: &p.report,
+        tracked: &p.tracked,
         threads: p.threads,
         env_flags: &p.env_flags,
         run_rules,
     };
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(p.threads).build().into_diagnostic()?;
+    // Large stacks: parsers and policies recurse (each bounds its depth).
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(p.threads).stack_size(16 << 20).build().into_diagnostic()?;
     Ok(pool.install(|| engine::scan(&input, &p.settings, &p.rules)))
 }
 
@@ -181,7 +223,7 @@ fn cmd_scan(args: &cli::ScanArgs, term: Terminal, out: &mut dyn Write, err: &mut
 
     let scan = run_scan(&p, true)?;
     for w in &scan.warnings {
-        writeln!(err, "warning: {w}").into_diagnostic()?;
+        writeln!(err, "warning: {}", snippet::escape(w)).into_diagnostic()?;
     }
     let mut file;
     let sink: &mut dyn Write = match &args.output {
@@ -227,6 +269,15 @@ fn cmd_scan(args: &cli::ScanArgs, term: Terminal, out: &mut dyn Write, err: &mut
         FailOn::Note => Some(Severity::Note),
         FailOn::Never => None,
     };
+    if scan.incomplete > 0 {
+        writeln!(
+            err,
+            "error: the scan is incomplete: {} internal error(s), named in the warnings above",
+            scan.incomplete
+        )
+        .into_diagnostic()?;
+        return Ok(EXIT_INCOMPLETE);
+    }
     let failed = threshold.is_some_and(|t| scan.findings.iter().any(|f| f.severity >= t));
     Ok(u8::from(failed))
 }

@@ -38,6 +38,7 @@ impl<W: Write> Write for PipeSafe<W> {
 }
 
 fn main() -> ExitCode {
+    envlint::isolate::install_hook();
     let cli = envlint::cli::Cli::parse();
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let term = envlint::Terminal {

@@ -21,10 +21,21 @@ fn visible(secret: &str) -> usize {
 /// other character becomes `*` repeated to its UTF-8 length, and line breaks stay,
 /// so byte offsets and line numbers of everything else are unchanged.
 pub fn mask_spans(text: &str, spans: &[Span]) -> String {
+    fill_spans(text, spans, visible)
+}
+
+/// `text` with every span replaced by `*` (line breaks kept): nothing of a secret
+/// is left, not even the characters [`mask`] shows. For fingerprints.
+pub fn blank_spans(text: &str, spans: &[Span]) -> String {
+    fill_spans(text, spans, |_| 0)
+}
+
+/// Overwrites each span with `*` after its first `keep(span text)` characters.
+fn fill_spans(text: &str, spans: &[Span], keep: impl Fn(&str) -> usize) -> String {
     let mut bytes: Vec<u8> = text.as_bytes().to_vec();
     for span in spans {
         let Some(secret) = text.get(span.range()) else { continue };
-        let keep = visible(secret);
+        let keep = keep(secret);
         for (i, (offset, c)) in secret.char_indices().enumerate() {
             if i < keep || c == '\n' || c == '\r' {
                 continue;
@@ -39,15 +50,44 @@ pub fn mask_spans(text: &str, spans: &[Span]) -> String {
 /// `message` with any occurrence of any secret (or of its lines, for multi-line
 /// secrets) replaced by its masked form.
 pub fn redact_message(message: &str, secrets: &[&str]) -> String {
-    let mut out = message.to_owned();
-    for secret in secrets {
-        for part in secret.lines().map(str::trim).filter(|p| p.len() >= 6) {
-            if out.contains(part) {
-                out = out.replace(part, &mask(part));
-            }
+    Redactor::new(secrets).redact(message)
+}
+
+/// Replaces every occurrence of a file's secrets in texts shown to users: one
+/// automaton over all of them, so redacting a message costs its length, not the
+/// number of secrets in the file.
+pub struct Redactor {
+    finder: Option<aho_corasick::AhoCorasick>,
+    masks: Vec<String>,
+}
+
+impl Redactor {
+    /// A redactor for these secrets: each one, or each line of a multi-line one,
+    /// of 6 or more bytes (shorter pieces are too common to replace safely).
+    pub fn new(secrets: &[&str]) -> Self {
+        let mut parts: Vec<&str> =
+            secrets.iter().flat_map(|s| s.lines()).map(str::trim).filter(|p| p.len() >= 6).collect();
+        parts.sort_unstable();
+        parts.dedup();
+        let masks = parts.iter().map(|p| mask(p)).collect();
+        let finder = (!parts.is_empty())
+            .then(|| {
+                aho_corasick::AhoCorasick::builder()
+                    .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                    .build(&parts)
+                    .ok()
+            })
+            .flatten();
+        Self { finder, masks }
+    }
+
+    /// `text` with every secret masked.
+    pub fn redact(&self, text: &str) -> String {
+        match &self.finder {
+            Some(f) => f.replace_all(text, &self.masks),
+            None => text.to_owned(),
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -90,5 +130,9 @@ mod tests {
         let msg = "DB_PASSWORD is \"s3cr3t-Value-99\" in prod";
         assert_eq!(redact_message(msg, &["s3cr3t-Value-99"]), "DB_PASSWORD is \"s3c****\" in prod");
         assert_eq!(redact_message("nothing here", &["s3cr3t-Value-99"]), "nothing here");
+        // overlapping secrets: the longest wins, nothing is left in clear
+        let r = Redactor::new(&["abcdef123456", "abcdef123456789"]);
+        assert_eq!(r.redact("x=abcdef123456789;"), "x=abc****;");
+        assert_eq!(Redactor::new(&[]).redact("plain"), "plain");
     }
 }

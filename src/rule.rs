@@ -2,13 +2,12 @@
 //! emitter it reports through. Rules are pure: no I/O, no printing, no panics.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::config::Settings;
 use crate::discover::FileKind;
 use crate::env::FileEnv;
-use crate::finding::{Finding, Severity, fingerprint};
+use crate::finding::{Finding, Severity};
 use crate::model::Document;
 use crate::parse::ParseError;
 use crate::source::SourceFile;
@@ -96,13 +95,13 @@ pub trait Rule: Send + Sync {
 }
 
 /// Collects one rule's findings for one file, stamping rule ID, severity,
-/// path, environment, positions and fingerprint on each.
+/// path, environment and positions on each (fingerprints are set once the
+/// file's findings are complete, see [`crate::finding::assign_fingerprints`]).
 pub struct Emitter<'a> {
     meta: &'a RuleMeta,
     rule_id: Arc<str>,
     severity: Severity,
     file: &'a FileCx<'a>,
-    seen: HashMap<String, usize>,
     pub(crate) findings: Vec<Finding>,
     /// Problems running the rule itself (a user policy failing on this file): the
     /// scan goes on and the caller shows them as warnings.
@@ -111,15 +110,7 @@ pub struct Emitter<'a> {
 
 impl<'a> Emitter<'a> {
     pub fn new(meta: &'a RuleMeta, severity: Severity, file: &'a FileCx<'a>) -> Self {
-        Self {
-            meta,
-            rule_id: Arc::from(&*meta.id),
-            severity,
-            file,
-            seen: HashMap::new(),
-            findings: Vec::new(),
-            warnings: Vec::new(),
-        }
+        Self { meta, rule_id: Arc::from(&*meta.id), severity, file, findings: Vec::new(), warnings: Vec::new() }
     }
 
     /// Reports a finding at `span` with the rule's default help.
@@ -153,12 +144,6 @@ impl<'a> Emitter<'a> {
 
     fn push(&mut self, severity: Severity, span: Span, message: String, help: Option<String>) {
         let src = self.file.source;
-        let text_key = src.slice(span).to_owned();
-        let occurrence = {
-            let n = self.seen.entry(text_key).or_insert(0);
-            *n += 1;
-            *n - 1
-        };
         self.findings.push(Finding {
             rule: self.rule_id.clone(),
             severity,
@@ -169,7 +154,7 @@ impl<'a> Emitter<'a> {
             end: src.line_col(span.end),
             message,
             help: help.or_else(|| Some(self.meta.help.to_string())).filter(|h| !h.is_empty()),
-            fingerprint: fingerprint(&self.rule_id, src, span, occurrence),
+            fingerprint: String::new(),
             properties: std::collections::BTreeMap::new(),
         });
     }

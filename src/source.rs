@@ -24,11 +24,15 @@ pub struct SourceFile {
 impl SourceFile {
     pub fn new(path: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Self {
         let text: Arc<str> = text.into();
+        // A line ends at `\n`, `\r\n`, or a lone `\r` (old Mac files): the same
+        // lines that editors, YAML and the human report's snippets see.
+        let bytes = text.as_bytes();
         let mut line_starts = vec![0u32];
         line_starts.extend(
-            text.bytes()
+            bytes
+                .iter()
                 .enumerate()
-                .filter(|&(_, b)| b == b'\n')
+                .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
                 .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
         );
         Self { path: path.into(), text, line_starts }
@@ -51,10 +55,10 @@ impl SourceFile {
         LineCol { line: line_idx as u32 + 1, column: column as u32 }
     }
 
-    /// Number of lines (a trailing newline does not start a new line).
+    /// Number of lines (a trailing line break does not start a new line).
     pub fn line_count(&self) -> u32 {
         let n = self.line_starts.len() as u32;
-        if self.text.ends_with('\n') { n - 1 } else { n }.max(1)
+        if self.text.ends_with('\n') || self.text.ends_with('\r') { n - 1 } else { n }.max(1)
     }
 
     /// The text of 1-based `line`, without its line ending (`\n` or `\r\n`).
@@ -63,7 +67,9 @@ impl SourceFile {
             return "";
         };
         let end = self.line_starts.get(line as usize).map_or(self.text.len(), |&e| e as usize);
-        self.text[start as usize..end].trim_end_matches('\n').trim_end_matches('\r')
+        let line = &self.text[start as usize..end];
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        line.strip_suffix('\r').unwrap_or(line)
     }
 
     /// Byte span of 1-based `line`, without its line ending.
@@ -95,6 +101,9 @@ mod tests {
             ("a\nb", 2, 2, 1),
             ("a\r\nb", 3, 2, 1),
             ("a\r\nb", 1, 1, 2),
+            // a lone CR ends a line too
+            ("a\rbc", 3, 2, 2),
+            ("a\r\rb", 3, 3, 1),
             // non-ASCII: é is 2 bytes, 🦀 is 4 bytes, each one column
             ("é=x", 2, 1, 2),
             ("é=x", 3, 1, 3),
@@ -121,5 +130,8 @@ mod tests {
         assert_eq!(src.line_count(), 3);
         assert_eq!(src.line_span(2), Span::new(5, 8));
         assert_eq!(SourceFile::new("f", "a\n").line_count(), 1);
+        let cr = SourceFile::new("f", "one\rtwo\r\nthree\r");
+        assert_eq!((cr.line_text(1), cr.line_text(2), cr.line_text(3)), ("one", "two", "three"));
+        assert_eq!(cr.line_count(), 3);
     }
 }

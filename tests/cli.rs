@@ -92,7 +92,7 @@ fn output_file_gets_the_report_and_stderr_the_summary() {
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).expect("report")).expect("json");
-    assert_eq!(v["findings"][0]["path"], ".env.production");
+    assert_eq!(v["findings"][0]["path"], "app/.env.production", "paths are relative to the repository root");
 }
 
 #[test]
@@ -163,7 +163,7 @@ fn config_is_found_upward_and_applied() {
 }
 
 #[test]
-fn ignore_files_are_honoured_but_explicit_files_are_taken_as_given() {
+fn ignore_files_are_honoured_and_envlintignore_applies_to_named_files() {
     let dir = tempdir();
     write(dir.path(), ".gitignore", "ignored/\n");
     write(dir.path(), ".envlintignore", "vendor/\n");
@@ -175,12 +175,19 @@ fn ignore_files_are_honoured_but_explicit_files_are_taken_as_given() {
     let paths: Vec<&str> = v.as_array().expect("rows").iter().filter_map(|r| r["path"].as_str()).collect();
     assert_eq!(paths, [".envlintignore", ".gitignore", "ok/.env"]);
 
-    // pre-commit passes file names: taken as given, reported relative to the repository root
+    // pre-commit passes file names: `.envlintignore` applies to them too, so a
+    // commit is never blocked by a file that `scan .` ignores
     let out =
         envlint().current_dir(dir.path()).args(["scan", "--format", "json", "vendor/.env"]).output().expect("run");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["summary"]["files"], 0, "{v}");
+    // a file git ignores is still scanned when named
+    let out =
+        envlint().current_dir(dir.path()).args(["scan", "--format", "json", "ignored/.env"]).output().expect("run");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["summary"]["files"], 1);
     assert_eq!(v["findings"][0]["rule"], "dotenv-duplicate-key");
+    assert_eq!(v["findings"][0]["path"], "ignored/.env");
 }
 
 #[test]

@@ -2,19 +2,29 @@
 
 mod common;
 
-use common::{envlint, transcript};
+use common::{copy_into, envlint, repo, tempdir, transcript};
+
+/// The `envs` fixture project, copied into a repository of its own.
+fn project() -> tempfile::TempDir {
+    let dir = tempdir();
+    copy_into(&repo().join("fixtures/projects/envs"), dir.path());
+    dir
+}
 
 #[test]
 fn envs_table_covers_every_inference_source() {
-    let out = envlint().args(["envs", "--env", "forced/**=staging", "fixtures/projects/envs"]).output().expect("run");
+    let dir = project();
+    let out = envlint().args(["envs", "--env", "forced/**=staging"]).arg(dir.path()).output().expect("run");
     assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
     insta::assert_snapshot!(String::from_utf8_lossy(&out.stdout));
 }
 
 #[test]
 fn envs_json_has_reasons_and_jobs() {
+    let dir = project();
     let out = envlint()
-        .args(["envs", "--format", "json", "--env", "forced/**=staging", "fixtures/projects/envs"])
+        .args(["envs", "--format", "json", "--env", "forced/**=staging"])
+        .arg(dir.path())
         .output()
         .expect("run");
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
@@ -49,7 +59,8 @@ fn envs_json_has_reasons_and_jobs() {
 #[test]
 fn scanning_a_subdirectory_keeps_the_repository_context() {
     // the path segment `prod/` is above the scan root, but inference uses repository-relative paths
-    let out = envlint().args(["envs", "fixtures/projects/envs/environments/prod"]).output().expect("run");
+    let dir = project();
+    let out = envlint().arg("envs").arg(dir.path().join("environments/prod")).output().expect("run");
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("main.tf") && text.contains("prod  path segment `prod/`"), "{text}");
 }

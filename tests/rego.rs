@@ -5,8 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use envlint::config::Settings;
-use envlint::engine::{ScanInput, scan};
+use envlint::engine::{ReportSet, ScanInput, scan};
 use envlint::policy::rego::{RegoPolicy, is_test_file, run_tests, test_path_for};
+use envlint::repo::Tracked;
 use envlint::rule::Rule;
 
 fn examples() -> Vec<PathBuf> {
@@ -21,7 +22,7 @@ fn examples() -> Vec<PathBuf> {
 }
 
 fn tempdir() -> tempfile::TempDir {
-    tempfile::Builder::new().tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir")
+    tempfile::Builder::new().prefix("envlint-test-").tempdir().expect("tempdir")
 }
 
 fn write(dir: &Path, rel: &str, text: &str) -> PathBuf {
@@ -56,9 +57,9 @@ fn scan_reports_rego_findings_only_in_prod_with_exact_spans() {
     let policy = Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/examples/prod-s3-versioning.rego");
     let rules: Vec<Box<dyn Rule>> = vec![Box::new(RegoPolicy::load(&policy).expect("policy"))];
     let settings = Settings::defaults(dir.path());
-    let paths = [dir.path().to_path_buf()];
+    let (report, tracked) = (ReportSet::everything(), Tracked::Unknown("test".into()));
     let input =
-        ScanInput { paths: &paths, root: dir.path(), repo_root: None, threads: 2, env_flags: &[], run_rules: true };
+        ScanInput { root: dir.path(), report: &report, tracked: &tracked, threads: 2, env_flags: &[], run_rules: true };
     let out = scan(&input, &settings, &rules);
     assert!(out.warnings.is_empty(), "{:?}", out.warnings);
     let got: Vec<(String, u32, u32, String)> =

@@ -28,7 +28,7 @@ pub fn command(f: &Finding) -> String {
         Severity::Note => "notice",
     };
     let (line, end_line) = (f.start.line.max(1), f.end.line.max(f.start.line).max(1));
-    let mut props = vec![("file", f.path.to_string()), ("line", line.to_string())];
+    let mut props = vec![("file", crate::snippet::escape(&f.path).into_owned()), ("line", line.to_string())];
     if line == end_line {
         props.push(("col", f.start.column.max(1).to_string()));
     }
@@ -36,7 +36,7 @@ pub fn command(f: &Finding) -> String {
     if line == end_line {
         props.push(("endColumn", f.end.column.max(f.start.column).max(1).to_string()));
     }
-    props.push(("title", f.rule.to_string()));
+    props.push(("title", crate::snippet::escape(&f.rule).into_owned()));
     let props: Vec<String> = props.iter().map(|(k, v)| format!("{k}={}", escape_property(v))).collect();
     let mut message = match &f.env {
         Some(env) => format!("{} (env: {env})", f.message),
@@ -46,7 +46,7 @@ pub fn command(f: &Finding) -> String {
         message.push_str("\nhelp: ");
         message.push_str(help);
     }
-    format!("::{kind} {}::{}", props.join(","), escape_data(&message))
+    format!("::{kind} {}::{}", props.join(","), escape_data(&crate::snippet::escape_keep_newlines(&message)))
 }
 
 /// Escapes a command's message (GitHub's `escapeData`).

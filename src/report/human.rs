@@ -5,10 +5,11 @@
 use std::fmt;
 use std::io::{self, Write};
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 
 use crate::engine::ScanOutput;
 use crate::finding::{Finding, Severity};
+use crate::snippet::{self, WindowSource};
 
 /// How to draw.
 #[derive(Clone, Copy, Debug)]
@@ -17,20 +18,23 @@ pub struct Style {
     pub width: usize,
 }
 
+/// One finding as miette sees it: every text escaped, the snippet a window.
 struct Shown<'a> {
     finding: &'a Finding,
-    source: Option<NamedSource<String>>,
+    message: String,
+    help: Option<String>,
+    source: Option<WindowSource>,
 }
 
 impl fmt::Debug for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.finding.message)
+        f.write_str(&self.message)
     }
 }
 
 impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.finding.message)
+        f.write_str(&self.message)
     }
 }
 
@@ -38,7 +42,7 @@ impl std::error::Error for Shown<'_> {}
 
 impl Diagnostic for Shown<'_> {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(&self.finding.rule))
+        Some(Box::new(snippet::escape(&self.finding.rule)))
     }
 
     fn severity(&self) -> Option<miette::Severity> {
@@ -50,7 +54,7 @@ impl Diagnostic for Shown<'_> {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.finding.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -58,15 +62,15 @@ impl Diagnostic for Shown<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.source.as_ref()?;
+        let window = &self.source.as_ref()?.0;
         let f = self.finding;
         let label = match &f.env {
-            Some(env) => format!("{} (env: {env})", f.severity),
+            Some(env) => format!("{} (env: {})", f.severity, snippet::escape(env)),
             None => f.severity.to_string(),
         };
         Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
             Some(label),
-            (f.span.start as usize, f.span.len()),
+            (window.span.start as usize, window.span.len()),
         ))))
     }
 }
@@ -76,11 +80,23 @@ pub fn render(out: &ScanOutput, style: Style, w: &mut dyn Write) -> io::Result<(
     let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
     for finding in &out.findings {
-        let source = out.sources.get(&finding.path).map(|s| NamedSource::new(&*finding.path, s.text.to_string()));
-        let shown = Shown { finding, source };
+        let source = out.sources.get(&finding.path).map(|s| WindowSource(snippet::window(s, finding.span, 1)));
+        let shown = Shown {
+            finding,
+            message: snippet::escape(&finding.message).into_owned(),
+            help: finding.help.as_deref().map(|h| snippet::escape_keep_newlines(h).into_owned()),
+            source,
+        };
         let mut text = String::new();
         if handler.render_report(&mut text, &shown).is_err() {
-            text = format!("{}: {} [{}]\n", finding.path, finding.message, finding.rule);
+            text = format!(
+                "{}:{}:{}: {} [{}]\n",
+                snippet::escape(&finding.path),
+                finding.start.line,
+                finding.start.column,
+                shown.message,
+                snippet::escape(&finding.rule)
+            );
         }
         w.write_all(text.as_bytes())?;
         writeln!(w)?;

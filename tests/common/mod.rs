@@ -19,10 +19,29 @@ pub fn envlint() -> Command {
     cmd
 }
 
-/// A fresh directory under the target dir (inside the repository, so config
-/// lookup stops at the repository root and never finds a stray file above it).
+/// A fresh git repository in the system's temporary folder: envlint scans it as
+/// a repository of its own (paths relative to it, config lookup stopping at it),
+/// with every file untracked.
 pub fn tempdir() -> tempfile::TempDir {
-    tempfile::Builder::new().tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("tempdir")
+    let dir = tempfile::Builder::new().prefix("envlint-test-").tempdir().expect("tempdir");
+    git(dir.path(), &["init", "-q"]);
+    dir
+}
+
+/// A fresh folder that is not a git repository (nor inside one).
+pub fn plain_tempdir() -> tempfile::TempDir {
+    tempfile::Builder::new().prefix("envlint-test-").tempdir().expect("tempdir")
+}
+
+/// Runs git in `dir` with a fixed identity; panics if it fails.
+pub fn git(dir: &Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(["-c", "user.name=envlint", "-c", "user.email=envlint@example.invalid", "-c", "init.defaultBranch=main"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// Copies a file or a directory tree into `dest`.
