@@ -362,6 +362,45 @@ fn load(
     Loaded::File(Box::new(Phase1 { meta, reported, pending, checked }))
 }
 
+/// Runs every rule on one file held in memory, as a scan would on that file
+/// alone (its environment from its path and content): decoding, parsing, rules,
+/// redaction. For the fuzz targets and embedders.
+pub fn scan_text(rel: &str, bytes: Vec<u8>, settings: &Settings, rules: &[Box<dyn Rule>]) -> ScanOutput {
+    let kind = FileKind::classify(rel);
+    let mut out = ScanOutput::default();
+    let Some((text, decode_error)) = decode(bytes, kind) else {
+        out.skipped_binary = 1;
+        return out;
+    };
+    let source = Arc::new(SourceFile::new(rel, text));
+    let (doc, parse_error) = match decode_error {
+        Some(e) => (None, Some(e)),
+        None => match parse_kind(kind, rel, &source.text) {
+            Some(Ok(d)) => (Some(d), None),
+            Some(Err(e)) => (None, Some(e)),
+            None => (None, None),
+        },
+    };
+    let env_rules = EnvRules { flags: &[], config: &settings.env_globs, table: &settings.envs };
+    let query = EnvQuery { scan_path: rel, config_path: rel, repo_path: rel, kind };
+    let env = match env_rules.infer(&query, doc.as_ref(), &source) {
+        (env, Some(variable)) if env.env.is_none() => variable,
+        (env, _) => env,
+    };
+    let scanner = crate::secrets::Scanner::new(settings.secrets_allow.clone());
+    let file = ScannedFile { source, kind, env: env.clone(), doc, parse_error, config_rel: rel.to_owned() };
+    let checked = run_rules(&file, settings, rules, &scanner);
+    if let Some(shown) = checked.shown {
+        out.sources.insert(shown.path.clone(), shown);
+    }
+    out.findings = checked.findings;
+    out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    out.warnings = checked.warnings;
+    out.incomplete = checked.failures;
+    out.files = vec![(file.source.path.clone(), kind, env)];
+    out
+}
+
 /// Parses a file of a structured kind; `None` for kinds that are not parsed.
 pub fn parse_kind(kind: FileKind, path: &str, text: &str) -> Option<Result<Document, ParseError>> {
     Some(match kind {

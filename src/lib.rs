@@ -10,6 +10,8 @@ pub mod engine;
 pub mod env;
 pub mod finding;
 pub mod formats;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod isolate;
 pub mod model;
 pub mod parse;
