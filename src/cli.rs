@@ -30,6 +30,8 @@ pub enum Command {
     /// Work with YAML policies.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Record the current findings, so that `scan --baseline FILE` shows only new ones.
+    Baseline(BaselineArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,10 +69,37 @@ pub struct WalkArgs {
     pub threads: Option<usize>,
 }
 
+/// Which rules run (shared by `scan` and `baseline`).
+#[derive(Debug, Args, Default)]
+pub struct RuleArgs {
+    /// Only run these rules (comma list; globs such as `prod-*`); replaces the config's select.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub select: Vec<String>,
+    /// Do not run these rules (comma list; globs allowed); added to the config's ignore.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub ignore: Vec<String>,
+    /// Load YAML policies from PATH (a file, or a folder's `*.yaml`/`*.yml`), besides the config's; repeatable.
+    #[arg(long = "policy", value_name = "PATH")]
+    pub policies: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BaselineArgs {
+    #[command(flatten)]
+    pub walk: WalkArgs,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    /// Write the baseline to FILE (default: standard output), e.g. `.envlint-baseline.json`.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     #[command(flatten)]
     pub walk: WalkArgs,
+    #[command(flatten)]
+    pub rules: RuleArgs,
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -80,18 +109,12 @@ pub struct ScanArgs {
     /// SARIF `automationDetails.id`: GitHub code scanning's analysis category (a `/` is appended).
     #[arg(long, value_name = "CATEGORY")]
     pub sarif_category: Option<String>,
-    /// Only run these rules (comma list; globs such as `prod-*`); replaces the config's select.
-    #[arg(long, value_delimiter = ',', value_name = "IDS")]
-    pub select: Vec<String>,
-    /// Do not run these rules (comma list; globs allowed); added to the config's ignore.
-    #[arg(long, value_delimiter = ',', value_name = "IDS")]
-    pub ignore: Vec<String>,
     /// Lowest severity that makes the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Warning)]
     pub fail_on: FailOn,
-    /// Load YAML policies from PATH (a file, or a folder's `*.yaml`/`*.yml`), besides the config's; repeatable.
-    #[arg(long = "policy", value_name = "PATH")]
-    pub policies: Vec<PathBuf>,
+    /// Hide the findings recorded in this baseline file (`envlint baseline`).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -105,15 +128,22 @@ pub struct EnvsArgs {
 
 #[derive(Debug, Args)]
 pub struct RulesArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
-    pub format: ListFormat,
+    /// Output format (`markdown`: the README's rule table).
+    #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+    pub format: RulesFormat,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
     Table,
     Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormat {
+    Table,
+    Json,
+    Markdown,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -37,28 +37,60 @@ struct RawConfig {
     overrides: Vec<RawOverride>,
 }
 
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+/// `[rules]`: `select`, `ignore`, `severity`, and one `[rules.<id>]` table of
+/// options per rule that takes options (every other key is a rule ID).
+#[derive(Debug, Default)]
 struct RawRules {
     select: Option<Vec<Spanned<String>>>,
-    #[serde(default)]
     ignore: Vec<Spanned<String>>,
-    #[serde(default)]
     severity: BTreeMap<Spanned<String>, Spanned<String>>,
-    missing_required_tags: Option<RawTagsRule>,
-    prod_db_not_replica: Option<RawReplicaRule>,
+    options: Vec<(Spanned<String>, Spanned<toml::Value>)>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawTagsRule {
-    tags: BTreeMap<String, Vec<String>>,
+impl<'de> Deserialize<'de> for RawRules {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawRules;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a table of select, ignore, severity and rule options")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RawRules, A::Error> {
+                let mut out = RawRules::default();
+                while let Some(key) = map.next_key::<Spanned<String>>()? {
+                    match key.get_ref().as_str() {
+                        "select" => out.select = Some(map.next_value()?),
+                        "ignore" => out.ignore = map.next_value()?,
+                        "severity" => out.severity = map.next_value()?,
+                        _ => {
+                            let value: Spanned<toml::Value> = map.next_value()?;
+                            out.options.push((key, value));
+                        }
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawReplicaRule {
-    replica_pattern: Option<Spanned<String>>,
+/// A rule the config may name: its ID and how to parse its options.
+#[derive(Clone, Copy)]
+pub struct KnownRule<'a> {
+    pub id: &'a str,
+    pub options: Option<crate::rule::OptionsParser>,
+}
+
+impl<'a> KnownRule<'a> {
+    /// A rule without options (policies, tests).
+    pub fn plain(id: &'a str) -> Self {
+        Self { id, options: None }
+    }
+
+    pub fn of(meta: &'a crate::rule::RuleMeta) -> Self {
+        Self { id: &meta.id, options: meta.options }
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -156,8 +188,10 @@ pub struct Settings {
     pub secrets_skip: globset::GlobSet,
     /// Files with a longer line are treated as minified and not scanned for secrets (0: no limit).
     pub secrets_max_line_length: usize,
-    pub required_tags: Option<BTreeMap<String, Vec<String>>>,
-    pub replica_pattern: Option<Regex>,
+    /// Parsed `[rules.<id>]` options, by rule ID.
+    pub rule_options: BTreeMap<String, crate::rule::Options>,
+    /// Rules that are off unless selected by their exact ID.
+    pub off_by_default: Vec<String>,
 }
 
 impl Settings {
@@ -178,14 +212,28 @@ impl Settings {
             secrets_allow: Vec::new(),
             secrets_skip: glob_set(DEFAULT_SECRET_SKIP.iter().copied()).unwrap_or_else(|_| globset::GlobSet::empty()),
             secrets_max_line_length: DEFAULT_MAX_LINE_LENGTH,
-            required_tags: None,
-            replica_pattern: None,
+            rule_options: BTreeMap::new(),
+            off_by_default: Vec::new(),
+        }
+    }
+
+    /// Whether `list` selects rule `id`: any pattern, or for a rule that is off by
+    /// default, its exact ID.
+    fn selects(&self, list: &[RulePattern], id: &str) -> bool {
+        if self.off_by_default.iter().any(|o| o == id) {
+            list.iter().any(|p| p.text == id)
+        } else {
+            list.iter().any(|p| p.matches(id))
         }
     }
 
     /// Whether a rule runs at all (before per-path overrides).
     pub fn rule_enabled(&self, id: &str) -> bool {
-        let selected = self.select.is_empty() || self.select.iter().any(|p| p.matches(id));
+        let selected = if self.select.is_empty() {
+            !self.off_by_default.iter().any(|o| o == id)
+        } else {
+            self.selects(&self.select, id)
+        };
         selected && !self.ignore.iter().any(|p| p.matches(id))
     }
 
@@ -193,7 +241,7 @@ impl Settings {
     pub fn rule_enabled_for(&self, id: &str, config_rel_path: &str) -> bool {
         let mut on = self.rule_enabled(id);
         for o in self.overrides.iter().filter(|o| o.paths.is_match(config_rel_path)) {
-            if o.select.iter().any(|p| p.matches(id)) {
+            if self.selects(&o.select, id) {
                 on = true;
             }
             if o.ignore.iter().any(|p| p.matches(id)) {
@@ -201,6 +249,16 @@ impl Settings {
             }
         }
         on
+    }
+
+    /// Whether a rule runs anywhere: enabled, or selected by an override.
+    pub fn rule_enabled_anywhere(&self, meta: &crate::rule::RuleMeta) -> bool {
+        self.rule_enabled(&meta.id) || self.overrides.iter().any(|o| self.selects(&o.select, &meta.id))
+    }
+
+    /// A rule's options (`[rules.<id>]`), or `T::default()` when none were given.
+    pub fn rule_options<T: Default + Clone + Send + Sync + 'static>(&self, id: &str) -> T {
+        self.rule_options.get(id).and_then(|o| o.downcast_ref::<T>()).cloned().unwrap_or_default()
     }
 }
 
@@ -238,17 +296,19 @@ pub fn policy_paths(path: &Path) -> Vec<PathBuf> {
 }
 
 /// Reads and validates a config file.
-pub fn load(path: &Path, known_ids: &[&str]) -> Result<Settings, ConfigError> {
+pub fn load(path: &Path, known: &[KnownRule<'_>]) -> Result<Settings, ConfigError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| ConfigError::plain(format!("cannot read config file {}: {e}", path.display())))?;
     let dir = path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-    let mut settings = parse(&text, &path.display().to_string(), &dir, known_ids)?;
+    let mut settings = parse(&text, &path.display().to_string(), &dir, known)?;
     settings.config_path = Some(path.to_path_buf());
     Ok(settings)
 }
 
 /// Parses and validates config text; `name` labels the snippet in errors.
-pub fn parse(text: &str, name: &str, dir: &Path, known_ids: &[&str]) -> Result<Settings, ConfigError> {
+pub fn parse(text: &str, name: &str, dir: &Path, known: &[KnownRule<'_>]) -> Result<Settings, ConfigError> {
+    let known_ids: Vec<&str> = known.iter().map(|k| k.id).collect();
+    let known_ids = known_ids.as_slice();
     let err = |span: std::ops::Range<usize>, message: String, label: &str, help: Option<String>| {
         let e = ConfigError::at(name, text, crate::span::Span::new(span.start, span.end), message, label);
         match help {
@@ -337,14 +397,27 @@ pub fn parse(text: &str, name: &str, dir: &Path, known_ids: &[&str]) -> Result<S
         })?;
         s.severity.insert(id.get_ref().clone(), severity);
     }
-    if let Some(tags) = raw.rules.missing_required_tags {
-        s.required_tags = Some(tags.tags);
-    }
-    if let Some(pattern) = raw.rules.prod_db_not_replica.and_then(|r| r.replica_pattern) {
-        s.replica_pattern = Some(
-            Regex::new(pattern.get_ref())
-                .map_err(|e| err(pattern.span(), format!("invalid regex: {e}"), "here", None))?,
-        );
+    for (key, value) in &raw.rules.options {
+        let id = key.get_ref();
+        let Some(rule) = known.iter().find(|k| k.id == id) else {
+            let mut names: Vec<&str> = vec!["select", "ignore", "severity"];
+            names.extend(known_ids);
+            let help = did_you_mean(id, &names).map_or_else(
+                || "keys of [rules] are select, ignore, severity, and rule IDs (run `envlint rules`)".to_owned(),
+                |close| format!("did you mean `{close}`?"),
+            );
+            return Err(err(key.span(), format!("unknown key or rule `{id}` in [rules]"), "here", Some(help)));
+        };
+        let Some(parser) = rule.options else {
+            return Err(err(key.span(), format!("rule `{id}` takes no options"), "here", None));
+        };
+        if !value.get_ref().is_table() {
+            return Err(err(value.span(), format!("rules.{id} must be a table of options"), "here", None));
+        }
+        let options = parser(value.get_ref()).map_err(|m| {
+            err(value.span(), format!("invalid options for rule `{id}`: {}", m.trim()), "in these options", None)
+        })?;
+        s.rule_options.insert(id.clone(), options);
     }
     for allow in &raw.secrets.allow {
         s.secrets_allow.push(
@@ -370,6 +443,28 @@ pub fn parse(text: &str, name: &str, dir: &Path, known_ids: &[&str]) -> Result<S
         s.overrides.push(Override { paths, select: patterns(&o.select)?, ignore: patterns(&o.ignore)? });
     }
     Ok(s)
+}
+
+/// The candidate closest to `word` by edit distance, if it is close enough to be a typo.
+pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let distance = |a: &str, b: &str| {
+        let b: Vec<char> = b.chars().collect();
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut cur = vec![i + 1];
+            for (j, cb) in b.iter().enumerate() {
+                cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
+            }
+            prev = cur;
+        }
+        prev[b.len()]
+    };
+    candidates
+        .iter()
+        .map(|c| (distance(word, c), *c))
+        .filter(|(d, c)| *d <= (c.chars().count() / 3).max(1))
+        .min()
+        .map(|(_, c)| c)
 }
 
 fn glob_set<'a>(globs: impl Iterator<Item = &'a str>) -> Result<globset::GlobSet, globset::Error> {
@@ -439,15 +534,27 @@ mod tests {
 
     const IDS: &[&str] = &["parse-error", "dotenv-duplicate-key", "prod-debug-enabled", "prod-unpinned-image"];
 
+    #[derive(Debug, Clone, Default, Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "kebab-case")]
+    struct TestOptions {
+        replica_pattern: String,
+    }
+
+    fn known() -> Vec<KnownRule<'static>> {
+        let mut k: Vec<KnownRule<'static>> = IDS.iter().map(|id| KnownRule::plain(id)).collect();
+        k.push(KnownRule { id: "with-options", options: Some(crate::rule::parse_options::<TestOptions>) });
+        k
+    }
+
     fn parse_ok(text: &str) -> Settings {
-        match parse(text, "envlint.toml", Path::new("/repo"), IDS) {
+        match parse(text, "envlint.toml", Path::new("/repo"), &known()) {
             Ok(s) => s,
             Err(e) => panic!("{e:?}"),
         }
     }
 
     fn parse_err(text: &str) -> ConfigError {
-        match parse(text, "envlint.toml", Path::new("/repo"), IDS) {
+        match parse(text, "envlint.toml", Path::new("/repo"), &known()) {
             Ok(_) => panic!("expected an error for {text:?}"),
             Err(e) => e,
         }
@@ -471,9 +578,7 @@ select = ["*"]
 ignore = ["prod-unpinned-image"]
 [rules.severity]
 dotenv-duplicate-key = "error"
-[rules.missing-required-tags]
-tags = { env = ["env", "environment"] }
-[rules.prod-db-not-replica]
+[rules.with-options]
 replica-pattern = "(?i)replica"
 [secrets]
 allow = ["EXAMPLE_[A-Z0-9]+"]
@@ -494,6 +599,8 @@ ignore = ["prod-*"]
         assert!(s.rule_enabled_for("prod-debug-enabled", "src/.env"));
         assert_eq!(s.severity.get("dotenv-duplicate-key"), Some(&Severity::Error));
         assert_eq!(s.accounts["prod"], vec!["111111111111".to_owned()]);
+        assert_eq!(s.rule_options::<TestOptions>("with-options").replica_pattern, "(?i)replica");
+        assert_eq!(s.rule_options::<TestOptions>("parse-error").replica_pattern, "", "defaults when absent");
     }
 
     #[test]
@@ -501,7 +608,7 @@ ignore = ["prod-*"]
         // (config, substring of message, text under the span)
         let cases: &[(&str, &str, &str)] = &[
             ("[rules]\nignore = [\"no-such-rule\"]\n", "unknown rule `no-such-rule`", "\"no-such-rule\""),
-            ("[rules]\nselct = [\"*\"]\n", "unknown field `selct`", "selct"),
+            ("[rules]\nselct = [\"*\"]\n", "unknown key or rule `selct`", "selct"),
             ("[rules.severity]\nparse-error = \"fatal\"\n", "invalid severity `fatal`", "\"fatal\""),
             ("[secrets]\nallow = [\"(unclosed\"]\n", "invalid regex", "\"(unclosed\""),
             ("max-file-size = \"big\"\n", "invalid max-file-size", "\"big\""),
@@ -509,6 +616,14 @@ ignore = ["prod-*"]
             ("[environments]\nprod = [\"a/[\"]\n", "invalid glob", "[\"a/[\"]"),
             ("rules = 3\n", "invalid type", "3"),
             ("[[overrides]]\npaths = [\"x\"]\nignore = [\"nope-*\"]\n", "unknown rule `nope-*`", "\"nope-*\""),
+            ("[rules.prod-debug-enabld]\nx = 1\n", "unknown key or rule `prod-debug-enabld`", "prod-debug-enabld"),
+            ("[rules.parse-error]\nx = 1\n", "rule `parse-error` takes no options", "parse-error"),
+            (
+                "[rules.with-options]\nreplica-patern = \"x\"\n",
+                "unknown field `replica-patern`",
+                "[rules.with-options]",
+            ),
+            ("[rules]\nwith-options = 3\n", "must be a table", "3"),
         ];
         for &(text, msg, under) in cases {
             let e = parse_err(text);
@@ -516,6 +631,15 @@ ignore = ["prod-*"]
             let span = e.span.expect("span");
             assert_eq!(&text[span.offset()..span.offset() + span.len()], under, "{text:?}");
         }
+    }
+
+    #[test]
+    fn typos_get_suggestions() {
+        assert_eq!(did_you_mean("prod-debug-enabld", IDS), Some("prod-debug-enabled"));
+        assert_eq!(did_you_mean("selct", &["select", "ignore"]), Some("select"));
+        assert_eq!(did_you_mean("something-else", IDS), None);
+        let e = parse_err("[rules.prod-debug-enabld]\nx = 1\n");
+        assert_eq!(e.help.as_deref(), Some("did you mean `prod-debug-enabled`?"));
     }
 
     #[test]

@@ -1,10 +1,11 @@
-//! Findings: plain data, no rendering. Depends on `span`, `source`, `env`.
+//! Findings: plain data, no rendering. Depends on `span`, `source`, `env`, `snippet`.
 
 use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::env::Env;
+use crate::snippet::Window;
 use crate::source::LineCol;
 use crate::span::Span;
 
@@ -41,12 +42,13 @@ impl std::fmt::Display for Severity {
     }
 }
 
-/// One problem found in one file.
+/// One problem found in one file, complete: positions, redacted text, the
+/// lines to show.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
     pub rule: Arc<str>,
     pub severity: Severity,
-    /// Relative to the scan root, `/`-separated.
+    /// Relative to the repository root, `/`-separated.
     pub path: Arc<str>,
     pub env: Option<Env>,
     pub span: Span,
@@ -55,10 +57,29 @@ pub struct Finding {
     pub message: String,
     pub help: Option<String>,
     /// Stable across runs and line moves: rule, path and the finding's anchor
-    /// (never a secret's text). Set once the file's findings are complete.
+    /// (never a secret's text).
     pub fingerprint: String,
     /// Extra machine-readable facts (e.g. the secret `detector`), for JSON and SARIF.
     pub properties: std::collections::BTreeMap<String, String>,
+    /// Other places that explain it: the job that inherits a template's value,
+    /// the other environment's file.
+    pub related: Vec<Related>,
+    /// The lines around it, every secret masked, for the human report.
+    pub snippet: Option<Window>,
+    /// Suppressed by an inline comment: its reason (empty when it gave none).
+    /// Only SARIF shows suppressed findings (as dismissed).
+    pub suppressed: Option<String>,
+}
+
+/// A location that explains a finding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Related {
+    pub path: Arc<str>,
+    pub span: Span,
+    pub start: LineCol,
+    pub end: LineCol,
+    pub message: String,
+    pub snippet: Option<Window>,
 }
 
 impl Finding {
@@ -96,18 +117,6 @@ pub fn fingerprint(rule: &str, path: &str, anchor: &str, occurrence: usize) -> S
         h2.write(&[0xfe]);
     }
     format!("{:016x}{:016x}", h1.0, h2.0)
-}
-
-/// Sets the fingerprint of every finding of one file; `text` is the file's text
-/// with every secret fully masked.
-pub fn assign_fingerprints(findings: &mut [Finding], text: &str) {
-    let mut seen: std::collections::HashMap<(Arc<str>, String), usize> = std::collections::HashMap::new();
-    for f in findings.iter_mut() {
-        let anchor = anchor(text, f.span);
-        let n = seen.entry((f.rule.clone(), anchor.clone())).or_insert(0);
-        f.fingerprint = fingerprint(&f.rule, &f.path, &anchor, *n);
-        *n += 1;
-    }
 }
 
 /// FNV-1a, 64 bit: stable across Rust versions and platforms, unlike `DefaultHasher`.

@@ -102,14 +102,12 @@ impl Target {
 pub struct Harness {
     settings: Settings,
     rules: Vec<Box<dyn Rule>>,
-    known_ids: Vec<String>,
 }
 
 impl Default for Harness {
     fn default() -> Self {
         let rules = crate::rules::builtin();
-        let known_ids = rules.iter().map(|r| r.meta().id.to_string()).collect();
-        Self { settings: Settings::defaults(Path::new(".")), rules, known_ids }
+        Self { settings: Settings::defaults(Path::new(".")), rules }
     }
 }
 
@@ -139,8 +137,9 @@ impl Harness {
                 Ok(())
             }
             Target::Config => {
-                let ids: Vec<&str> = self.known_ids.iter().map(String::as_str).collect();
-                if let Err(e) = crate::config::parse(&text, "envlint.toml", Path::new("."), &ids) {
+                let known: Vec<crate::config::KnownRule> =
+                    self.rules.iter().map(|r| crate::config::KnownRule::of(r.meta())).collect();
+                if let Err(e) = crate::config::parse(&text, "envlint.toml", Path::new("."), &known) {
                     render_error(&e)?;
                 }
                 Ok(())
@@ -156,16 +155,15 @@ impl Harness {
         if out.incomplete > 0 {
             return Err(format!("internal error: {}", out.warnings.join("; ")));
         }
-        let text = out.sources.values().next().map(|s| s.text.clone());
+        let kind = crate::discover::FileKind::classify(name);
+        let decoded = crate::engine::load::decode(body.to_vec(), kind).map(|(t, _)| t).unwrap_or_default();
         for f in &out.findings {
-            if let Some(t) = &text
-                && !(t.is_char_boundary(f.span.start as usize) && t.is_char_boundary(f.span.end as usize))
-            {
-                return Err(format!("{}: span {:?} not on a character boundary", f.rule, f.span));
+            let (s, e) = (f.span.start as usize, f.span.end as usize);
+            if s > e || !(decoded.is_char_boundary(s) && decoded.is_char_boundary(e)) {
+                return Err(format!("{}: span {s}..{e} not inside the text on character boundaries", f.rule));
             }
         }
         // Every detected secret's text, looked for in every format.
-        let decoded = String::from_utf8_lossy(body).into_owned();
         let scanner = crate::secrets::Scanner::new(Vec::new());
         let secrets: Vec<String> = scanner
             .scan(&decoded)

@@ -22,7 +22,7 @@ const LEAD_CHARS: usize = 40;
 const MAX_SPAN_LINES: u32 = 8;
 
 /// The lines around a span, ready to draw.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Window {
     /// The file's name as shown (escaped).
     pub name: String,

@@ -63,7 +63,10 @@ fn json_matches_the_contract() {
     assert_eq!(v["version"], 1);
     assert_eq!(v["tool"]["name"], "envlint");
     assert_eq!(v["tool"]["version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(v["summary"], serde_json::json!({"files": 2, "errors": 0, "warnings": 1, "notes": 0}));
+    assert_eq!(
+        v["summary"],
+        serde_json::json!({"files": 2, "errors": 0, "warnings": 1, "notes": 0, "suppressed": 0, "baselined": 0})
+    );
     let f = &v["findings"][0];
     assert_eq!(keys(f), ["env", "fingerprint", "help", "message", "path", "rule", "severity", "span"]);
     assert_eq!(f["rule"], "dotenv-duplicate-key");
@@ -139,7 +142,8 @@ fn malformed_config_points_into_the_toml() {
     let out = envlint().arg("scan").arg(dir.path()).output().expect("run");
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("unknown field `selct`"), "{stderr}");
+    assert!(stderr.contains("unknown key or rule `selct` in [rules]"), "{stderr}");
+    assert!(stderr.contains("did you mean `select`?"), "{stderr}");
     assert!(stderr.contains("envlint.toml:3:1"), "points at line 3: {stderr}");
     assert!(stderr.contains("selct = [\"*\"]"), "shows the line: {stderr}");
 }

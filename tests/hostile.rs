@@ -213,7 +213,7 @@ fn internal_errors_are_isolated_per_file() {
     for (step, says) in [
         ("parse", "internal error reading boom/.env.production"),
         ("rule", "on boom/.env.production"),
-        ("redact", "internal error redacting boom/.env.production"),
+        ("redact", "internal error redacting findings of boom/.env.production"),
     ] {
         let out = envlint()
             .env("ENVLINT_TEST_PANIC", format!("{step}:boom"))

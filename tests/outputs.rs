@@ -81,8 +81,23 @@ fn assert_github_requirements(v: &Value) {
         assert!(rule["shortDescription"]["text"].is_string(), "{rule}");
         let full = rule["fullDescription"]["text"].as_str().expect("fullDescription");
         assert!(full.chars().count() <= 1024);
-        let sev: f64 = rule["properties"]["security-severity"].as_str().expect("a string").parse().expect("a number");
-        assert!((0.1..=10.0).contains(&sev), "{rule}");
+        // security rules get a security-severity (GitHub security alerts); quality
+        // rules a problem.severity instead (parse-error is never a security alert)
+        let id = rule["id"].as_str().expect("id");
+        let security = envlint::rules::builtin().iter().find(|r| r.meta().id == id).is_some_and(|r| r.meta().security);
+        if security {
+            let sev: f64 =
+                rule["properties"]["security-severity"].as_str().expect("a string").parse().expect("a number");
+            assert!((0.1..=10.0).contains(&sev), "{rule}");
+            assert!(rule["properties"]["tags"].as_array().is_some_and(|t| t.iter().any(|t| t == "security")), "{rule}");
+        } else {
+            assert!(rule["properties"].get("security-severity").is_none(), "{rule}");
+            assert!(
+                ["error", "warning", "recommendation"]
+                    .contains(&rule["properties"]["problem.severity"].as_str().unwrap_or("")),
+                "{rule}"
+            );
+        }
         assert!(
             ["very-high", "high", "medium", "low"].contains(&rule["properties"]["precision"].as_str().unwrap_or(""))
         );
@@ -135,7 +150,11 @@ fn sarif_validates_and_meets_github_requirements() {
     assert_eq!(run["tool"]["driver"]["version"], env!("CARGO_PKG_VERSION"));
     let ids: Vec<&str> =
         run["tool"]["driver"]["rules"].as_array().expect("rules").iter().filter_map(|r| r["id"].as_str()).collect();
-    let registry: Vec<String> = envlint::rules::builtin().iter().map(|r| r.meta().id.to_string()).collect();
+    let registry: Vec<String> = envlint::rules::builtin()
+        .iter()
+        .filter(|r| r.meta().default_enabled)
+        .map(|r| r.meta().id.to_string())
+        .collect();
     assert_eq!(ids, registry, "every rule that ran");
     let secret = &run["tool"]["driver"]["rules"][0];
     assert_eq!(secret["name"], "CommittedSecret");

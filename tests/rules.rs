@@ -23,18 +23,27 @@ fn fixture_entries(rule_dir: &Path) -> Vec<(String, std::path::PathBuf)> {
     entries
 }
 
-/// Scans one fixture with one rule; returns (JSON report, human output).
+/// Scans one fixture with one rule; returns (JSON report, human output). A
+/// fixture folder may hold `.envlint-test-select`: more rules to run beside it
+/// (comma list), for rules about other rules' findings.
 fn scan_fixture(rule: &str, fixture: &Path) -> (serde_json::Value, String) {
     let dir = tempdir();
     copy_into(fixture, dir.path());
+    let extra_file = dir.path().join(".envlint-test-select");
+    let mut select = rule.to_owned();
+    if let Ok(extra) = std::fs::read_to_string(&extra_file) {
+        select = format!("{select},{}", extra.trim());
+        std::fs::remove_file(&extra_file).expect("remove");
+    }
     let json = envlint()
-        .args(["scan", "--format", "json", "--fail-on", "never", "--select", rule])
+        .args(["scan", "--format", "json", "--fail-on", "never", "--select", &select])
         .arg(dir.path())
         .output()
         .expect("run");
     assert!(json.status.success(), "{}", String::from_utf8_lossy(&json.stderr));
     let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
-    let human = envlint().args(["scan", "--fail-on", "never", "--select", rule]).arg(dir.path()).output().expect("run");
+    let human =
+        envlint().args(["scan", "--fail-on", "never", "--select", &select]).arg(dir.path()).output().expect("run");
     (report, String::from_utf8_lossy(&human.stdout).into_owned())
 }
 

@@ -53,13 +53,7 @@ pub fn carriers(kind: FileKind, doc: &Document, src: &SourceFile) -> Vec<Carrier
                 for svc in root.get("services").map_or(&[][..], Node::entries) {
                     let scope = format!("services.{}.environment", svc.key.value);
                     if let Some(env) = svc.value.get("environment") {
-                        match &env.value {
-                            Value::Map(_) => map_carriers(env, &scope, src, &mut out),
-                            Value::Seq(items) => {
-                                items.iter().filter_map(|i| list_item(i, &scope, src)).for_each(|c| out.push(c));
-                            }
-                            _ => {}
-                        }
+                        out.extend(env_carriers(env, &scope, src));
                     }
                 }
             }
@@ -93,6 +87,19 @@ pub fn carriers(kind: FileKind, doc: &Document, src: &SourceFile) -> Vec<Carrier
             FileKind::Terraform => terraform_carriers(root, src, &mut out),
             _ => {}
         }
+    }
+    out
+}
+
+/// The carriers of one `environment:` / `env:` / `variables:` node: a map of
+/// `KEY: value` (GitLab's `KEY: {value: ...}` form too) or a compose list of
+/// `KEY=value` items.
+pub fn env_carriers(env: &Node, scope: &str, src: &SourceFile) -> Vec<Carrier> {
+    let mut out = Vec::new();
+    match &env.value {
+        Value::Map(_) => map_carriers(env, scope, src, &mut out),
+        Value::Seq(items) => out.extend(items.iter().filter_map(|i| list_item(i, scope, src))),
+        _ => {}
     }
     out
 }

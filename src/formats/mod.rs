@@ -3,4 +3,5 @@
 
 pub mod carriers;
 pub mod compose;
+pub mod subjects;
 pub mod terraform;

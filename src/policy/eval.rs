@@ -11,7 +11,7 @@ use serde_json_path::JsonPath;
 use crate::discover::FileKind;
 use crate::formats::carriers::{Carrier, CarrierValue, is_dynamic};
 use crate::model::json::{SpanIndex, escape_token};
-use crate::rule::FileCx;
+use crate::rule::{FileCx, FileRef, Loc, Subject, UnitCx};
 use crate::source::SourceFile;
 use crate::span::Span;
 
@@ -194,7 +194,7 @@ pub enum Cond {
 /// One place a policy matched.
 #[derive(Debug, Clone)]
 pub struct Hit {
-    pub span: Span,
+    pub loc: Loc,
     pub message: String,
 }
 
@@ -252,6 +252,7 @@ pub fn unknown_placeholders(template: &str) -> Vec<String> {
 
 /// A hit before its message is rendered.
 struct RawHit<'m> {
+    file: FileRef,
     span: Span,
     key: String,
     value: String,
@@ -260,32 +261,26 @@ struct RawHit<'m> {
     template: Option<&'m str>,
 }
 
-/// Everything evaluation reads, computed once per file.
-struct Cx<'a, 'f> {
-    file: &'a FileCx<'f>,
-    policy: &'a Policy,
-    envs: Option<Vec<crate::env::Env>>,
+/// A carrier with the file it is written in.
+struct CarrierAt<'c> {
+    carrier: &'c Carrier,
+    src: &'c SourceFile,
+    file: FileRef,
 }
 
-impl Cx<'_, '_> {
-    fn src(&self) -> &SourceFile {
-        self.file.source
-    }
+/// Everything evaluation reads: the carriers it judges (a file's, or a
+/// subject's with what it inherits), and in file mode the file's tree.
+struct Cx<'a> {
+    carriers: Vec<CarrierAt<'a>>,
+    /// Where findings about absent keys go: line 1 of the file, or the subject's key.
+    anchor: Loc,
+    /// File mode: the file, for `select:` matches.
+    file: Option<&'a FileCx<'a>>,
+}
 
-    fn carriers(&self) -> &[Carrier] {
-        self.file.carriers()
-    }
-
-    fn json(&self) -> &(Json, SpanIndex) {
-        self.file.json()
-    }
-
-    /// Whether a hit at `span` is in the policy's environments.
-    fn in_scope(&self, span: Span) -> bool {
-        match &self.envs {
-            None => true,
-            Some(envs) => self.file.env.env_at(span.start).is_some_and(|e| envs.contains(e)),
-        }
+impl Cx<'_> {
+    fn json(&self) -> Option<&(Json, SpanIndex)> {
+        self.file.map(FileCx::json)
     }
 }
 
@@ -293,38 +288,58 @@ impl Cx<'_, '_> {
 const CARRIER_KINDS: [FileKind; 5] =
     [FileKind::Dotenv, FileKind::Compose, FileKind::GithubWorkflow, FileKind::GitlabCi, FileKind::Terraform];
 
-/// Evaluates a policy on one file: the in-scope hits with rendered messages.
+/// Evaluates a policy on one file: the hits with rendered messages. The
+/// environment scope is the framework's to apply; `{env}` is the environment
+/// at each hit (for CI files, the job's that holds it).
 pub fn evaluate(policy: &Policy, file: &FileCx<'_>) -> Vec<Hit> {
     if file.doc.is_none() || policy.kinds.as_ref().is_some_and(|k| !k.contains(&file.kind)) {
         return Vec::new();
     }
-    let envs = policy.environments.as_ref().map(|list| {
-        list.iter()
-            .map(|e| file.settings.envs.resolve(&e.value).unwrap_or_else(|| std::sync::Arc::from(e.value.as_str())))
-            .collect::<Vec<_>>()
-    });
-    if let Some(envs) = &envs {
-        let any_env = file.env.env.iter().chain(file.env.jobs.iter().filter_map(|j| j.env.as_ref()));
-        if !any_env.into_iter().any(|e| envs.contains(e)) {
-            return Vec::new();
-        }
+    let carriers = if CARRIER_KINDS.contains(&file.kind) {
+        file.carriers().iter().map(|carrier| CarrierAt { carrier, src: file.source, file: file.file }).collect()
+    } else {
+        Vec::new()
+    };
+    let cx = Cx { carriers, anchor: Loc { file: file.file, span: file.source.line_span(1) }, file: Some(file) };
+    render_hits(policy, &cx, |span| file.env.env_at(span.start).map(ToString::to_string))
+}
+
+/// Evaluates an env-var policy on one subject (a dotenv file, a CI job with
+/// what it inherits, a compose service): hits may lie in any file of the unit.
+pub fn evaluate_subject(policy: &Policy, subject: &Subject<'_>, unit: &UnitCx<'_>) -> Vec<Hit> {
+    let home = unit.file(subject.anchor.file);
+    if policy.kinds.as_ref().is_some_and(|k| !k.contains(&home.kind)) {
+        return Vec::new();
     }
-    let cx = Cx { file, policy, envs };
-    let mut hits = hits(&policy.matcher, &cx);
+    let carriers = subject
+        .carriers
+        .iter()
+        .map(|c| CarrierAt { carrier: &c.carrier, src: &unit.file(c.file).source, file: c.file })
+        .collect();
+    let cx = Cx { carriers, anchor: subject.anchor, file: None };
+    let env = subject.env.as_ref().map(ToString::to_string);
+    render_hits(policy, &cx, |_| env.clone())
+}
+
+fn render_hits(policy: &Policy, cx: &Cx<'_>, env_at: impl Fn(Span) -> Option<String>) -> Vec<Hit> {
+    let mut hits = hits(&policy.matcher, cx);
     // overlapping `any:` branches may find the same place twice: report it once
-    hits.sort_by_key(|h| (h.span.start, h.span.end));
+    hits.sort_by_key(|h| (h.file, h.span.start, h.span.end));
     let mut seen = std::collections::HashSet::new();
-    hits.retain(|h| seen.insert((h.span, h.key.clone())));
+    hits.retain(|h| seen.insert((h.file, h.span, h.key.clone())));
     hits.into_iter()
         .map(|h| {
-            let env = file.env.env_at(h.span.start).map_or("unknown", |e| &**e);
+            let env = env_at(h.span).unwrap_or_else(|| "unknown".to_owned());
             let vars = Vars { key: &h.key, value: &h.value, matched: &h.matched, path: &h.path };
-            Hit { span: h.span, message: render(h.template.unwrap_or(&cx.policy.message), &vars, env) }
+            Hit {
+                loc: Loc { file: h.file, span: h.span },
+                message: render(h.template.unwrap_or(&policy.message), &vars, &env),
+            }
         })
         .collect()
 }
 
-fn hits<'m>(m: &'m Match, cx: &Cx<'_, '_>) -> Vec<RawHit<'m>> {
+fn hits<'m>(m: &'m Match, cx: &Cx<'_>) -> Vec<RawHit<'m>> {
     match m {
         Match::EnvVar(ev) => env_var_hits(ev, cx),
         Match::Select(sel) => select_hits(sel, cx),
@@ -363,57 +378,49 @@ fn narrow(src: &SourceFile, span: Span, text: &str, range: &Range<usize>) -> Spa
     base.map_or(span, |b| Span::new(b + range.start, b + range.end))
 }
 
-fn env_var_hits<'m>(ev: &'m EnvVarMatch, cx: &Cx<'_, '_>) -> Vec<RawHit<'m>> {
-    if !CARRIER_KINDS.contains(&cx.file.kind) {
-        return Vec::new();
-    }
-    let carriers = cx.carriers();
+fn env_var_hits<'m>(ev: &'m EnvVarMatch, cx: &Cx<'_>) -> Vec<RawHit<'m>> {
     let template = ev.message.as_deref();
     let path_of = |c: &Carrier| if c.scope.is_empty() { c.key.clone() } else { format!("{}.{}", c.scope, c.key) };
-    let matching = carriers.iter().filter(|c| ev.selects(&c.key));
+    let matching = cx.carriers.iter().filter(|c| ev.selects(&c.carrier.key));
     let mut out = Vec::new();
     match &ev.test {
         KeyTest::Value(test) => {
-            for c in matching {
+            for at in matching {
+                let c = at.carrier;
                 let CarrierValue::Literal(value) = &c.value else { continue };
                 let Some(range) = test.test(value) else { continue };
-                let span = narrow(cx.src(), c.value_span, value, &range);
-                if cx.in_scope(span) {
-                    out.push(RawHit {
-                        span,
-                        key: c.key.clone(),
-                        value: value.clone(),
-                        matched: value.get(range).unwrap_or(value).to_owned(),
-                        path: path_of(c),
-                        template,
-                    });
-                }
+                out.push(RawHit {
+                    file: at.file,
+                    span: narrow(at.src, c.value_span, value, &range),
+                    key: c.key.clone(),
+                    value: value.clone(),
+                    matched: value.get(range).unwrap_or(value).to_owned(),
+                    path: path_of(c),
+                    template,
+                });
             }
         }
         KeyTest::Exists => {
-            for c in matching {
-                if cx.in_scope(c.key_span) {
-                    let value = c.literal().unwrap_or_default().to_owned();
-                    out.push(RawHit {
-                        span: c.key_span,
-                        key: c.key.clone(),
-                        matched: value.clone(),
-                        value,
-                        path: path_of(c),
-                        template,
-                    });
-                }
+            for at in matching {
+                let c = at.carrier;
+                let value = c.literal().unwrap_or_default().to_owned();
+                out.push(RawHit {
+                    file: at.file,
+                    span: c.key_span,
+                    key: c.key.clone(),
+                    matched: value.clone(),
+                    value,
+                    path: path_of(c),
+                    template,
+                });
             }
         }
         KeyTest::Absent => {
-            let span = cx.src().line_span(1);
-            if !cx.in_scope(span) {
-                return out;
-            }
             for k in &ev.keys {
-                if !carriers.iter().any(|c| k.matches(&c.key)) {
+                if !cx.carriers.iter().any(|c| k.matches(&c.carrier.key)) {
                     out.push(RawHit {
-                        span,
+                        file: cx.anchor.file,
+                        span: cx.anchor.span,
                         key: k.text.clone(),
                         value: String::new(),
                         matched: String::new(),
@@ -446,9 +453,9 @@ fn member<'j>(node: &'j Json, path: &[String]) -> Option<&'j Json> {
     })
 }
 
-fn select_hits<'m>(sel: &'m SelectMatch, cx: &Cx<'_, '_>) -> Vec<RawHit<'m>> {
-    let (json, index) = cx.json();
-    let src = cx.src();
+fn select_hits<'m>(sel: &'m SelectMatch, cx: &Cx<'_>) -> Vec<RawHit<'m>> {
+    let (Some(file), Some((json, index))) = (cx.file, cx.json()) else { return Vec::new() };
+    let src = file.source;
     let template = sel.message.as_deref();
     let mut out = Vec::new();
     for located in sel.path.query_located(json) {
@@ -460,6 +467,7 @@ fn select_hits<'m>(sel: &'m SelectMatch, cx: &Cx<'_, '_>) -> Vec<RawHit<'m>> {
         let key_span = index.key(&pointer).unwrap_or(value_span);
         let whole = scalar_text(node).unwrap_or_default();
         let hit = |span: Span, value: String, matched: String, key: String| RawHit {
+            file: file.file,
             span,
             key,
             value,
@@ -496,9 +504,7 @@ fn select_hits<'m>(sel: &'m SelectMatch, cx: &Cx<'_, '_>) -> Vec<RawHit<'m>> {
                 _ => None,
             },
         };
-        if let Some(h) = found.filter(|h| cx.in_scope(h.span)) {
-            out.push(h);
-        }
+        out.extend(found);
     }
     out
 }
@@ -637,7 +643,7 @@ mod tests {
         let settings = crate::config::Settings::defaults(std::path::Path::new("."));
         let env = crate::env::FileEnv::unknown();
         let cx = FileCx::new(&src, kind, Some(&doc), None, &env, &settings, &[]);
-        evaluate(&policy, &cx).into_iter().map(|h| (src.slice(h.span).to_owned(), h.message)).collect()
+        evaluate(&policy, &cx).into_iter().map(|h| (src.slice(h.loc.span).to_owned(), h.message)).collect()
     }
 
     fn row(under: &str, message: &str) -> (String, String) {

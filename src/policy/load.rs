@@ -14,6 +14,7 @@
 //!   ## What it does ...
 //! environments: [staging]          # optional: env names (a file of unknown env never matches)
 //! kinds: [dotenv, compose]         # optional: file kinds
+//! security: true                   # optional: a security rule (SARIF security-severity)
 //! match:                           # env-var test, JSONPath selector, any: / all:
 //!   key: SAFE_MODE
 //!   value: {not: truthy}
@@ -39,8 +40,8 @@ use super::eval::{Cond, EnvVarMatch, KeyPattern, KeyTest, Match, PLACEHOLDERS, S
 use super::test::{Expect, TestCase};
 use super::{Origin, Policy, PolicyError};
 
-const TOP_FIELDS: [&str; 10] =
-    ["id", "severity", "summary", "help", "docs", "environments", "kinds", "match", "message", "tests"];
+const TOP_FIELDS: [&str; 11] =
+    ["id", "severity", "summary", "help", "docs", "environments", "kinds", "security", "match", "message", "tests"];
 const ENV_VAR_FIELDS: [&str; 4] = ["key", "except-key", "value", "message"];
 const SELECT_FIELDS: [&str; 7] = ["select", "value", "exists", "absent", "has-keys", "message", "where"];
 const VALUE_TESTS: [&str; 8] = ["equals", "not-equals", "one-of", "matches", "not-matches", "host", "not", "truthy"];
@@ -236,6 +237,14 @@ impl Loader<'_> {
             }
         };
 
+        let security = match f.get("security") {
+            None => false,
+            Some(e) => e
+                .value
+                .as_bool()
+                .ok_or_else(|| self.err(e.value.span, "`security` must be true or false", "expected a boolean"))?,
+        };
+
         let matcher = self.matcher(&self.required(&f, "match", what)?.value)?;
         let message_node = &self.required(&f, "message", what)?.value;
         let message = self.template(message_node)?;
@@ -256,6 +265,7 @@ impl Loader<'_> {
             docs,
             environments,
             kinds,
+            security,
             matcher,
             message,
             tests,

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use crate::discover::FileKind;
 use crate::env::EnvTable;
 use crate::finding::Severity;
-use crate::rule::{Emitter, FileCx, Rule, RuleMeta};
+use crate::rule::{Emitter, EnvScope, FileCx, Precision, Rule, RuleMeta, Subject, UnitCx};
 use crate::span::{Span, Spanned};
 
 pub use eval::{ValueTest, url_host};
@@ -51,6 +51,8 @@ pub struct Policy {
     pub environments: Option<Vec<Spanned<String>>>,
     /// File kinds it reads; `None` = every parsed kind.
     pub kinds: Option<Vec<FileKind>>,
+    /// A security policy (SARIF `security-severity`); `security: true` in the file.
+    pub security: bool,
     pub matcher: eval::Match,
     pub message: String,
     pub tests: Vec<test::TestCase>,
@@ -75,10 +77,9 @@ impl Origin {
 impl Policy {
     /// The `RuleMeta` of this policy (owned strings).
     pub fn meta(&self) -> RuleMeta {
-        let envs = self.environments.as_ref().map_or_else(
-            || "any".to_owned(),
-            |list| list.iter().map(|e| e.value.as_str()).collect::<Vec<_>>().join(", "),
-        );
+        let scope = self.environments.as_ref().map_or(EnvScope::Any, |list| {
+            EnvScope::Only(Cow::Owned(list.iter().map(|e| Cow::Owned(e.value.clone())).collect()))
+        });
         let formats = match &self.kinds {
             Some(kinds) => kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", "),
             None if self.matcher.env_var_only() => "env-var carriers".to_owned(),
@@ -96,7 +97,12 @@ impl Policy {
             severity: self.severity,
             summary: Cow::Owned(self.summary.clone()),
             formats: Cow::Owned(formats),
-            envs: Cow::Owned(envs),
+            kinds: Cow::Owned(self.kinds.clone().unwrap_or_default()),
+            scope,
+            security: self.security,
+            precision: Precision::VeryHigh,
+            default_enabled: true,
+            options: None,
             help: Cow::Owned(self.help.clone()),
             docs: Cow::Owned(docs),
         }
@@ -138,9 +144,24 @@ impl Rule for PolicyRule {
         &self.meta
     }
 
-    fn check(&self, file: &FileCx<'_>, out: &mut Emitter<'_>) {
+    /// Policies that look at a document (`select:`) run per file.
+    fn check_file(&self, file: &FileCx<'_>, out: &mut Emitter<'_>) {
+        if self.policy.matcher.env_var_only() {
+            return;
+        }
         for hit in eval::evaluate(&self.policy, file) {
-            out.report(hit.span, hit.message);
+            out.report_in(hit.loc, hit.message);
+        }
+    }
+
+    /// Policies that only test env vars run per subject: a CI job with what it
+    /// inherits, a compose service, a dotenv file.
+    fn check_subject(&self, subject: &Subject<'_>, unit: &UnitCx<'_>, out: &mut Emitter<'_>) {
+        if !self.policy.matcher.env_var_only() {
+            return;
+        }
+        for hit in eval::evaluate_subject(&self.policy, subject, unit) {
+            out.report_in(hit.loc, hit.message);
         }
     }
 }

@@ -21,7 +21,7 @@ use crate::env::FileEnv;
 use crate::finding::Severity;
 use crate::model::Node;
 use crate::model::json::{SpanIndex, escape_token};
-use crate::rule::{Emitter, FileCx, Rule, RuleMeta};
+use crate::rule::{Emitter, EnvScope, FileCx, Precision, Rule, RuleMeta};
 use crate::span::Span;
 
 /// Wall-clock budget of one policy on one file: a runaway policy becomes a warning, not a hang.
@@ -149,7 +149,16 @@ impl RegoPolicy {
             } else {
                 md.kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
             }),
-            envs: Cow::Owned(if md.envs.is_empty() { "any".to_owned() } else { md.envs.join(", ") }),
+            kinds: Cow::Owned(md.kinds.clone()),
+            scope: if md.envs.is_empty() {
+                EnvScope::Any
+            } else {
+                EnvScope::Only(Cow::Owned(md.envs.iter().map(|e| Cow::Owned(e.clone())).collect()))
+            },
+            security: false,
+            precision: Precision::VeryHigh,
+            default_enabled: true,
+            options: None,
             help: Cow::Owned(md.help),
             docs: Cow::Owned(
                 format!("{}\n\nRego policy `{name}`.\n", md.description.trim_end()).trim_start().to_owned(),
@@ -187,20 +196,6 @@ impl RegoPolicy {
             collect(rule, level, &value, &mut hits)?;
         }
         Ok(hits)
-    }
-
-    fn env_matches(&self, env: &str, file: &FileCx<'_>) -> bool {
-        self.envs.iter().any(|name| file.settings.envs.resolve(name).map_or_else(|| name == env, |c| *c == *env))
-    }
-
-    fn applies_to_env(&self, file: &FileCx<'_>) -> bool {
-        self.envs.is_empty()
-            || file
-                .env
-                .env
-                .iter()
-                .chain(file.env.jobs.iter().filter_map(|j| j.env.as_ref()))
-                .any(|e| self.env_matches(e, file))
     }
 }
 
@@ -240,8 +235,10 @@ impl Rule for RegoPolicy {
         &self.meta
     }
 
-    fn check(&self, file: &FileCx<'_>, out: &mut Emitter<'_>) {
-        if file.doc.is_none() || !self.applies_to_kind(file.kind) || !self.applies_to_env(file) {
+    /// The framework applies the metadata's kinds and environments (for CI
+    /// files, per job holding each result).
+    fn check_file(&self, file: &FileCx<'_>, out: &mut Emitter<'_>) {
+        if file.doc.is_none() {
             return;
         }
         let (document, index) = file.json();
@@ -249,15 +246,10 @@ impl Rule for RegoPolicy {
             Ok(hits) => {
                 for hit in hits {
                     let span = hit_span(index, hit.pointer.as_deref(), file.source);
-                    // CI files: a job in another environment is outside the policy's scope
-                    if !self.envs.is_empty() && !file.env.env_at(span.start).is_some_and(|e| self.env_matches(e, file))
-                    {
-                        continue;
-                    }
                     match hit.level {
                         Level::Deny => out.report(span, hit.message),
                         Level::Warn => out.report_at(Severity::Warning, span, hit.message),
-                    }
+                    };
                 }
             }
             Err(e) => out.warn(format!("policy {} ({}) failed on {}: {e}", self.meta.id, self.name, file.source.path)),
@@ -698,7 +690,7 @@ mod tests {
         kind: FileKind,
         text: &str,
         env: Option<&str>,
-    ) -> (Vec<crate::finding::Finding>, Vec<String>) {
+    ) -> (Vec<crate::rule::RawFinding>, Vec<String>) {
         let doc = match kind {
             FileKind::Terraform => crate::parse::hcl::parse(text),
             _ => crate::parse::yaml::parse(text),
@@ -709,8 +701,8 @@ mod tests {
         file_env.env = env.map(std::sync::Arc::from);
         let settings = crate::config::Settings::defaults(Path::new("."));
         let cx = FileCx::new(&source, kind, Some(&doc), None, &file_env, &settings, &[]);
-        let mut out = Emitter::new(p.meta(), p.meta().severity, &cx);
-        p.check(&cx, &mut out);
+        let mut out = Emitter::new(p.meta(), p.meta().severity, 0, cx.env.env.clone());
+        p.check_file(&cx, &mut out);
         out.into_parts()
     }
 
@@ -724,7 +716,7 @@ mod tests {
         let (findings, warnings) = check(&p, "main.tf", FileKind::Terraform, text, Some("prod"));
         assert!(warnings.is_empty(), "{warnings:?}");
         let got: Vec<(&str, Severity, &str)> =
-            findings.iter().map(|f| (f.message.as_str(), f.severity, &text[f.span.range()])).collect();
+            findings.iter().map(|f| (f.message.as_str(), f.severity, &text[f.loc.span.range()])).collect();
         assert_eq!(
             got,
             vec![
@@ -744,10 +736,13 @@ mod tests {
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].severity, Severity::Error);
         assert_eq!(findings[0].message, "api runs privileged in prod");
-        assert_eq!(&yaml[findings[0].span.range()], "true");
-        assert_eq!((findings[0].start.line, findings[0].start.column), (4, 17));
-        assert!(check(&p, "docker-compose.yml", FileKind::Compose, yaml, Some("dev")).0.is_empty());
-        assert!(check(&p, "docker-compose.yml", FileKind::Compose, yaml, None).0.is_empty());
+        assert_eq!(&yaml[findings[0].loc.span.range()], "true");
+        // the framework applies the metadata's environments (an alias resolves)
+        let table = crate::env::EnvTable::default();
+        assert!(p.meta().scope.admits(Some("prod"), &table));
+        assert!(!p.meta().scope.admits(Some("dev"), &table));
+        assert!(!p.meta().scope.admits(None, &table));
+        assert_eq!(&*p.meta().kinds, &[FileKind::Compose]);
     }
 
     #[test]
@@ -763,7 +758,7 @@ mod tests {
     fn no_path_means_the_first_line() {
         let p = policy("deny contains \"whole file\" if { true }\n");
         let (findings, _) = check(&p, "main.tf", FileKind::Terraform, "locals {\n  a = 1\n}\n", None);
-        assert_eq!((findings[0].start.line, findings[0].span), (1, Span::new(0, 8)));
+        assert_eq!(findings[0].loc.span, Span::new(0, 8));
     }
 
     #[test]

@@ -10,8 +10,6 @@ use std::io::{self, Write};
 
 use crate::config::Settings;
 use crate::discover::FileKind;
-use crate::env::{EnvQuery, EnvRules, FileEnv};
-use crate::rule::FileCx;
 use crate::source::{LineCol, SourceFile};
 use crate::span::Span;
 
@@ -85,40 +83,29 @@ impl CaseResult {
     }
 }
 
-/// The environment of a test file, inferred as a scan would (no `--env` flags).
-fn infer_env(
-    kind: FileKind,
-    path: &str,
-    doc: Option<&crate::model::Document>,
-    src: &SourceFile,
-    s: &Settings,
-) -> FileEnv {
-    let rules = EnvRules { flags: &[], config: &s.env_globs, table: &s.envs };
-    let query = EnvQuery { scan_path: path, config_path: path, repo_path: path, kind };
-    // A test case is a whole module: its own variable default decides.
-    match rules.infer(&query, doc, src) {
-        (env, Some(variable)) if env.env.is_none() => variable,
-        (env, _) => env,
-    }
-}
-
-/// Runs one case of `policy`.
+/// Runs one case of `policy`: the case's file through the same pipeline as a
+/// scan (environment inference, subjects, the policy's scope), this policy alone.
 pub fn run_case(policy: &Policy, case: &TestCase, settings: &Settings) -> CaseResult {
     let kind = FileKind::classify(&case.file);
     let fail = |e: String| CaseResult { missing: Vec::new(), unexpected: Vec::new(), error: Some(e) };
     let src = SourceFile::new(case.file.as_str(), case.content.as_str());
-    let doc = match crate::engine::parse_kind(kind, &case.file, &case.content) {
+    match crate::engine::parse_kind(kind, &case.file, &case.content) {
         None => return fail(format!("`{}` is of kind {kind}, which policies do not read", case.file)),
         Some(Err(e)) => {
             let at = src.line_col(e.span.start);
             return fail(format!("`{}` does not parse: {} at {}:{}", case.file, e.message, at.line, at.column));
         }
-        Some(Ok(doc)) => doc,
-    };
-    let env = infer_env(kind, &case.file, Some(&doc), &src, settings);
-    let cx = FileCx::new(&src, kind, Some(&doc), None, &env, settings, &[]);
+        Some(Ok(_)) => {}
+    }
+    // The policy alone, whatever the config selects.
+    let mut settings = settings.clone();
+    settings.select.clear();
+    settings.ignore.clear();
+    settings.overrides.clear();
+    let rules: Vec<Box<dyn crate::rule::Rule>> = vec![Box::new(super::PolicyRule::new(policy.clone()))];
+    let out = crate::engine::scan_text(&case.file, case.content.as_bytes().to_vec(), &settings, &rules);
     let mut actual: Vec<(LineCol, String)> =
-        super::eval::evaluate(policy, &cx).into_iter().map(|h| (src.line_col(h.span.start), h.message)).collect();
+        out.findings.iter().filter(|f| *f.rule == *policy.id).map(|f| (f.start, f.message.clone())).collect();
     let mut missing = Vec::new();
     for e in &case.expect {
         match actual.iter().position(|(at, msg)| e.matches(*at, msg)) {

@@ -14,7 +14,7 @@ use crate::finding::{Finding, Severity};
 
 /// Writes one workflow command per finding, then the summary line.
 pub fn render(out: &ScanOutput, w: &mut dyn Write) -> io::Result<()> {
-    for f in &out.findings {
+    for f in out.shown() {
         writeln!(w, "{}", command(f))?;
     }
     writeln!(w, "{}", super::summary_line(out))
@@ -94,6 +94,9 @@ mod tests {
             help: Some("change it,\nnow".into()),
             fingerprint: String::new(),
             properties: std::collections::BTreeMap::new(),
+            related: Vec::new(),
+            snippet: None,
+            suppressed: None,
         };
         assert_eq!(
             command(&f),

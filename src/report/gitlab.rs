@@ -48,8 +48,7 @@ pub fn render(out: &ScanOutput, w: &mut dyn Write) -> io::Result<()> {
     // and occurrence; should two ever collide, the later one gets a suffix.
     let mut seen = BTreeSet::new();
     let issues: Vec<Issue> = out
-        .findings
-        .iter()
+        .shown()
         .map(|f| {
             let mut fingerprint = f.fingerprint.clone();
             let mut n = 1;
@@ -94,6 +93,9 @@ mod tests {
             help: None,
             fingerprint: "abc".into(),
             properties: std::collections::BTreeMap::new(),
+            related: Vec::new(),
+            snippet: None,
+            suppressed: None,
         };
         let out = ScanOutput { findings: vec![f.clone(), f.clone(), f], ..ScanOutput::default() };
         let mut buf = Vec::new();

@@ -2,7 +2,7 @@
 //! the file's environment and a help line. Kept behind this module so the
 //! renderer can change.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::io::{self, Write};
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
@@ -24,6 +24,46 @@ struct Shown<'a> {
     message: String,
     help: Option<String>,
     source: Option<WindowSource>,
+    /// Related locations, each shown as a note with its own lines.
+    related: Vec<RelatedShown>,
+}
+
+/// A related location as miette sees it.
+struct RelatedShown {
+    message: String,
+    source: Option<WindowSource>,
+}
+
+impl fmt::Debug for RelatedShown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl fmt::Display for RelatedShown {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RelatedShown {}
+
+impl Diagnostic for RelatedShown {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let window = &self.source.as_ref()?.0;
+        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
+            Some("here".to_owned()),
+            (window.span.start as usize, window.span.len()),
+        ))))
+    }
 }
 
 impl fmt::Debug for Shown<'_> {
@@ -61,6 +101,13 @@ impl Diagnostic for Shown<'_> {
         self.source.as_ref().map(|s| s as &dyn SourceCode)
     }
 
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.related.iter().map(|r| r as &dyn Diagnostic)))
+    }
+
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let window = &self.source.as_ref()?.0;
         let f = self.finding;
@@ -79,18 +126,35 @@ impl Diagnostic for Shown<'_> {
 pub fn render(out: &ScanOutput, style: Style, w: &mut dyn Write) -> io::Result<()> {
     let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
-    for finding in &out.findings {
-        let source = out.sources.get(&finding.path).map(|s| WindowSource(snippet::window(s, finding.span, 1)));
+    for finding in out.shown() {
+        let related = finding
+            .related
+            .iter()
+            .map(|r| RelatedShown {
+                message: format!(
+                    "{}:{}:{}: {}",
+                    snippet::escape(&r.path),
+                    r.start.line,
+                    r.start.column,
+                    snippet::escape(&r.message)
+                ),
+                source: r.snippet.clone().map(WindowSource),
+            })
+            .collect();
         let shown = Shown {
             finding,
             message: snippet::escape(&finding.message).into_owned(),
             help: finding.help.as_deref().map(|h| snippet::escape_keep_newlines(h).into_owned()),
-            source,
+            source: finding.snippet.clone().map(WindowSource),
+            related,
         };
         let mut text = String::new();
-        if handler.render_report(&mut text, &shown).is_err() {
-            text = format!(
-                "{}:{}:{}: {} [{}]\n",
+        let rendered = crate::isolate::run(|| handler.render_report(&mut text, &shown));
+        if !matches!(rendered, Ok(Ok(()))) {
+            text.clear();
+            let _ = writeln!(
+                text,
+                "{}:{}:{}: {} [{}]",
                 snippet::escape(&finding.path),
                 finding.start.line,
                 finding.start.column,

@@ -37,6 +37,16 @@ struct JsonFinding<'a> {
     fingerprint: &'a str,
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     properties: &'a std::collections::BTreeMap<String, String>,
+    /// Other places that explain the finding (absent when there are none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related: Vec<JsonRelated<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    path: &'a str,
+    message: &'a str,
+    span: JsonSpan,
 }
 
 #[derive(Serialize)]
@@ -53,6 +63,10 @@ struct Summary {
     errors: usize,
     warnings: usize,
     notes: usize,
+    /// Findings hidden by inline suppressions (not listed).
+    suppressed: usize,
+    /// Findings hidden by `--baseline` (not listed).
+    baselined: usize,
 }
 
 /// Writes the report as pretty JSON followed by a newline.
@@ -61,8 +75,7 @@ pub fn render(out: &ScanOutput, w: &mut dyn Write) -> io::Result<()> {
         version: VERSION,
         tool: Tool { name: "envlint", version: env!("CARGO_PKG_VERSION") },
         findings: out
-            .findings
-            .iter()
+            .shown()
             .map(|f| JsonFinding {
                 rule: &f.rule,
                 severity: f.severity,
@@ -73,6 +86,20 @@ pub fn render(out: &ScanOutput, w: &mut dyn Write) -> io::Result<()> {
                 span: JsonSpan { start: f.start, end: f.end, offset: f.span.start, length: f.span.end - f.span.start },
                 fingerprint: &f.fingerprint,
                 properties: &f.properties,
+                related: f
+                    .related
+                    .iter()
+                    .map(|r| JsonRelated {
+                        path: &r.path,
+                        message: &r.message,
+                        span: JsonSpan {
+                            start: r.start,
+                            end: r.end,
+                            offset: r.span.start,
+                            length: r.span.len() as u32,
+                        },
+                    })
+                    .collect(),
             })
             .collect(),
         summary: Summary {
@@ -80,6 +107,8 @@ pub fn render(out: &ScanOutput, w: &mut dyn Write) -> io::Result<()> {
             errors: out.count(Severity::Error),
             warnings: out.count(Severity::Warning),
             notes: out.count(Severity::Note),
+            suppressed: out.suppressed(),
+            baselined: out.baselined,
         },
     };
     serde_json::to_writer_pretty(&mut *w, &report).map_err(io::Error::other)?;

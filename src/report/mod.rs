@@ -40,6 +40,14 @@ pub fn summary_line(out: &ScanOutput) -> String {
             plural(out.files.len(), "file")
         )
     };
+    let hidden: Vec<String> = [(out.suppressed(), "suppressed inline"), (out.baselined, "in the baseline")]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+    if !hidden.is_empty() {
+        let _ = write!(line, "; not shown: {}", hidden.join(", "));
+    }
     let skipped = out.skipped_binary + out.skipped_large;
     if skipped > 0 {
         let _ = write!(

@@ -4,10 +4,15 @@
 //!
 //! Mappings:
 //! - `level`: error → `error`, warning → `warning`, note → `note`.
-//! - `security-severity` (GitHub: over 9.0 critical, 7.0–8.9 high, 4.0–6.9 medium,
-//!   below 4.0 low): `committed-secret` 9.5, other rules by their configured severity:
-//!   error 7.0, warning 4.0, note 1.0.
-//! - `precision`: `high` for the secret scanner (heuristic), `very-high` for the rest.
+//! - security rules (RULES.md; declared per rule) get `security-severity` (GitHub:
+//!   over 9.0 critical, 7.0–8.9 high, 4.0–6.9 medium, below 4.0 low):
+//!   `committed-secret` 9.5, others by their configured severity: error 7.0,
+//!   warning 4.0, note 1.0; and the `security` tag. Quality rules get
+//!   `problem.severity` (`error`, `warning`, `recommendation`) instead, so GitHub
+//!   shows them as code quality alerts, not security alerts.
+//! - `precision`: as each rule declares it.
+//! - related locations (`relatedLocations`), and inline suppressions as
+//!   `suppressions` of kind `inSource` (GitHub shows the alert as dismissed).
 //! - columns are Unicode scalar values (`columnKind: unicodeCodePoints`); our end
 //!   position is exclusive, as SARIF's `endColumn` is.
 //! - more than [`MAX_RESULTS`] results: the most severe are kept and a tool execution
@@ -119,8 +124,10 @@ struct Configuration {
 
 #[derive(Serialize)]
 struct RuleProperties {
-    #[serde(rename = "security-severity")]
-    security_severity: &'static str,
+    #[serde(rename = "security-severity", skip_serializing_if = "Option::is_none")]
+    security_severity: Option<&'static str>,
+    #[serde(rename = "problem.severity", skip_serializing_if = "Option::is_none")]
+    problem_severity: Option<&'static str>,
     precision: &'static str,
     tags: Vec<&'static str>,
 }
@@ -152,6 +159,10 @@ struct SarifResult<'a> {
     level: &'static str,
     message: Text,
     locations: [Location; 1],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<RelatedLocation>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<Suppression<'a>>,
     partial_fingerprints: PartialFingerprints,
     fingerprints: BTreeMap<&'static str, &'a str>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -162,6 +173,21 @@ struct SarifResult<'a> {
 #[serde(rename_all = "camelCase")]
 struct Location {
     physical_location: PhysicalLocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RelatedLocation {
+    id: usize,
+    physical_location: PhysicalLocation,
+    message: Text,
+}
+
+#[derive(Serialize)]
+struct Suppression<'a> {
+    kind: &'static str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    justification: &'a str,
 }
 
 #[derive(Serialize)]
@@ -263,7 +289,7 @@ fn descriptor<'a>(rule: &RanRule<'a>) -> ReportingDescriptor<'a> {
     let m = rule.meta;
     let secret = m.id == SECRET_RULE;
     let mut tags = vec!["envlint"];
-    if secret || m.id.starts_with("prod-") {
+    if m.security {
         tags.push("security");
     }
     if secret {
@@ -277,8 +303,9 @@ fn descriptor<'a>(rule: &RanRule<'a>) -> ReportingDescriptor<'a> {
         help: Help { text: &m.docs, markdown: &m.docs },
         default_configuration: Configuration { level: level(rule.severity) },
         properties: RuleProperties {
-            security_severity: security_severity(&m.id, rule.severity),
-            precision: if secret { "high" } else { "very-high" },
+            security_severity: m.security.then(|| security_severity(&m.id, rule.severity)),
+            problem_severity: (!m.security).then(|| problem_severity(rule.severity)),
+            precision: m.precision.as_str(),
             tags,
         },
     }
@@ -291,6 +318,15 @@ fn security_severity(id: &str, severity: Severity) -> &'static str {
         Severity::Error => "7.0",
         Severity::Warning => "4.0",
         Severity::Note => "1.0",
+    }
+}
+
+/// GitHub's `problem.severity` for quality rules.
+fn problem_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "recommendation",
     }
 }
 
@@ -341,12 +377,6 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult<'_> {
         Some(env) => format!("{} (env: {env})", f.message),
         None => f.message.clone(),
     };
-    // An empty span still makes a valid region: end == start, an insertion point.
-    let (end_line, end_column) = if (f.end.line, f.end.column) < (f.start.line, f.start.column) {
-        (f.start.line, f.start.column)
-    } else {
-        (f.end.line, f.end.column)
-    };
     let mut properties: BTreeMap<&str, &str> = f.properties.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     if let Some(env) = &f.env {
         properties.insert("env", env);
@@ -356,22 +386,41 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult<'_> {
         rule_index,
         level: level(f.severity),
         message: Text { text },
-        locations: [Location {
-            physical_location: PhysicalLocation {
-                artifact_location: ArtifactLocation { uri: uri(&f.path) },
-                region: Region {
-                    start_line: f.start.line.max(1),
-                    start_column: f.start.column.max(1),
-                    end_line: end_line.max(1),
-                    end_column: end_column.max(1),
-                },
-            },
-        }],
+        locations: [Location { physical_location: physical(&f.path, f.start, (f.end.line, f.end.column)) }],
+        related_locations: f
+            .related
+            .iter()
+            .enumerate()
+            .map(|(id, r)| RelatedLocation {
+                id,
+                physical_location: physical(&r.path, r.start, (r.end.line, r.end.column)),
+                message: Text { text: r.message.clone() },
+            })
+            .collect(),
+        suppressions: f
+            .suppressed
+            .as_deref()
+            .map(|reason| vec![Suppression { kind: "inSource", justification: reason }])
+            .unwrap_or_default(),
         // Our fingerprint already counts earlier identical findings, so the
         // occurrence suffix GitHub's own hashes carry is always 1.
         partial_fingerprints: PartialFingerprints { primary_location_line_hash: format!("{}:1", f.fingerprint) },
         fingerprints: BTreeMap::from([("envlint/v1", f.fingerprint.as_str())]),
         properties,
+    }
+}
+
+/// A location in a file: its URI and a region (an empty span is an insertion point).
+fn physical(path: &str, start: crate::source::LineCol, end: (u32, u32)) -> PhysicalLocation {
+    let end = if end < (start.line, start.column) { (start.line, start.column) } else { end };
+    PhysicalLocation {
+        artifact_location: ArtifactLocation { uri: uri(path) },
+        region: Region {
+            start_line: start.line.max(1),
+            start_column: start.column.max(1),
+            end_line: end.0.max(1),
+            end_column: end.1.max(1),
+        },
     }
 }
 
@@ -442,6 +491,9 @@ mod tests {
             help: None,
             fingerprint: "f".into(),
             properties: BTreeMap::new(),
+            related: Vec::new(),
+            snippet: None,
+            suppressed: None,
         };
         let v = serde_json::to_value(result(&f, Some(0))).expect("json");
         assert_eq!(
@@ -466,6 +518,9 @@ mod tests {
             help: None,
             fingerprint: msg.into(),
             properties: BTreeMap::new(),
+            related: Vec::new(),
+            snippet: None,
+            suppressed: None,
         };
         let findings =
             vec![finding(Severity::Note, "n"), finding(Severity::Error, "e1"), finding(Severity::Warning, "w")];

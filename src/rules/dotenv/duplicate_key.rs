@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use crate::discover::FileKind;
 use crate::finding::Severity;
-use crate::rule::{Emitter, FileCx, Rule, RuleMeta};
+use crate::rule::{Emitter, EnvScope, FileCx, Precision, Rule, RuleMeta};
 
 const DOCS: &str = r"## What it does
 Flags a key that is assigned more than once in the same dotenv file. The
@@ -32,7 +32,12 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     summary: Cow::Borrowed("the same key assigned twice in one dotenv file"),
     formats: Cow::Borrowed("dotenv"),
-    envs: Cow::Borrowed("any"),
+    kinds: Cow::Borrowed(&[FileKind::Dotenv]),
+    scope: EnvScope::Any,
+    security: false,
+    precision: Precision::VeryHigh,
+    default_enabled: true,
+    options: None,
     help: Cow::Borrowed("keep one assignment; loaders disagree on which one wins"),
     docs: Cow::Borrowed(DOCS),
 };
@@ -45,7 +50,7 @@ impl Rule for DuplicateKey {
         &META
     }
 
-    fn check(&self, file: &FileCx<'_>, out: &mut Emitter<'_>) {
+    fn check_file(&self, file: &FileCx<'_>, out: &mut Emitter<'_>) {
         if file.kind != FileKind::Dotenv {
             return;
         }
@@ -55,10 +60,13 @@ impl Rule for DuplicateKey {
             let key = &*entry.key.value;
             let line = file.source.line_col(entry.key.span.start).line;
             match first_line.get(key) {
-                Some(&first) => out.report(
-                    entry.key.span,
-                    format!("`{key}` is assigned again (first on line {first}); the later value silently wins"),
-                ),
+                Some(&first) => {
+                    out.report(
+                        entry.key.span,
+                        format!("`{key}` is assigned again (first on line {first}); the later value silently wins"),
+                    )
+                    .anchor(key);
+                }
                 None => {
                     first_line.insert(key, line);
                 }

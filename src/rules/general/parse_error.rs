@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 
 use crate::finding::Severity;
-use crate::rule::{Emitter, FileCx, Rule, RuleMeta};
+use crate::rule::{Emitter, EnvScope, FileCx, Precision, Rule, RuleMeta};
 
 const DOCS: &str = r#"## What it does
 Reports a Terraform, tfvars, HCL, compose, dotenv or CI YAML file that could not
@@ -32,7 +32,12 @@ static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     summary: Cow::Borrowed("a file of a known kind could not be parsed"),
     formats: Cow::Borrowed("all"),
-    envs: Cow::Borrowed("-"),
+    kinds: Cow::Borrowed(&[]),
+    scope: EnvScope::Unscoped,
+    security: false,
+    precision: Precision::VeryHigh,
+    default_enabled: true,
+    options: None,
     help: Cow::Borrowed("fix the syntax here; the file was not checked by any other rule"),
     docs: Cow::Borrowed(DOCS),
 };
@@ -45,7 +50,7 @@ impl Rule for ParseErrorRule {
         &META
     }
 
-    fn check(&self, file: &FileCx<'_>, out: &mut Emitter<'_>) {
+    fn check_file(&self, file: &FileCx<'_>, out: &mut Emitter<'_>) {
         if let Some(err) = file.parse_error {
             // A parser that stops at the end of the file points past the last line,
             // where no snippet can show it: point at the end of the last line instead.

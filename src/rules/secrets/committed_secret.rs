@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use crate::finding::Severity;
 use crate::redact::mask;
-use crate::rule::{Emitter, FileCx, Rule, RuleMeta};
+use crate::rule::{Emitter, EnvScope, FileCx, Precision, Rule, RuleMeta};
 
 const DOCS: &str = r"## What it does
 Finds credentials committed in any text file envlint scans — dotenv, YAML, HCL,
@@ -55,7 +55,12 @@ static META: std::sync::LazyLock<RuleMeta> = std::sync::LazyLock::new(|| RuleMet
     severity: Severity::Error,
     summary: Cow::Borrowed("a credential committed in a file"),
     formats: Cow::Borrowed("every text file scanned"),
-    envs: Cow::Borrowed("any"),
+    kinds: Cow::Borrowed(&[]),
+    scope: EnvScope::Any,
+    security: true,
+    precision: Precision::High,
+    default_enabled: true,
+    options: None,
     help: Cow::Borrowed("revoke and rotate it, then load it at runtime from a secret store"),
     docs: Cow::Owned(format!(
         "{DOCS}\n## Detectors\n{}\n",
@@ -71,17 +76,14 @@ impl Rule for CommittedSecret {
         &META
     }
 
-    fn check(&self, file: &FileCx<'_>, out: &mut Emitter<'_>) {
+    fn check_file(&self, file: &FileCx<'_>, out: &mut Emitter<'_>) {
         for hit in file.secrets {
             if hit.generic && file.env.env_at(hit.span.start).is_some_and(|e| &**e == "dev") {
                 continue;
             }
             let shown = mask(file.source.slice(hit.span));
-            out.report_with_properties(
-                hit.span,
-                format!("committed secret ({}): `{shown}`", hit.detector),
-                &[("detector", hit.detector)],
-            );
+            out.report(hit.span, format!("committed secret ({}): `{shown}`", hit.detector))
+                .property("detector", hit.detector);
         }
     }
 }

@@ -1,0 +1,265 @@
+//! The repository context, built before any unit is checked: what no single
+//! folder can tell. Compose files are read for the files they load through
+//! `env_file:` (those are dotenv files, and take the compose file's environment);
+//! GitLab CI files are read for their local includes (included files are GitLab
+//! CI, and a pipeline is checked as one unit). Then the files are grouped into
+//! units: one per GitLab pipeline, one per folder for the rest.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+
+use crate::discover::FileKind;
+use crate::env::{Env, EnvRules};
+use crate::model::Node;
+use crate::repo::RepoFile;
+
+use super::load::{self, Loaded};
+
+/// A file of the scan with its kind.
+pub struct Candidate {
+    pub file: RepoFile,
+    pub kind: FileKind,
+    /// Why it has that kind, when another file decided it.
+    pub kind_reason: Option<String>,
+}
+
+/// What the context pass learnt.
+#[derive(Default)]
+pub struct Context {
+    /// dotenv path → the compose files that load it through `env_file:`, with
+    /// the environment their path names.
+    pub env_file_of: BTreeMap<String, Vec<(String, Option<Env>)>>,
+    /// Files read by the pass, handed to their unit so they are read once.
+    preloaded: Mutex<HashMap<String, Loaded>>,
+    /// Warnings (unreadable files) met by the pass.
+    pub warnings: Vec<String>,
+}
+
+impl Context {
+    /// The file as the context pass read it, if it did (once: later calls read again).
+    pub fn take(&self, rel: &str) -> Option<Loaded> {
+        self.preloaded.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(rel)
+    }
+}
+
+/// A group of files checked together.
+pub struct Unit {
+    /// Indices into the candidates, in path order (a pipeline: includes first,
+    /// the including file last).
+    pub files: Vec<usize>,
+}
+
+/// Reads compose and GitLab CI files, reclassifies what they load, and groups
+/// the candidates into units.
+pub fn build(
+    candidates: &mut [Candidate],
+    env_rules: &EnvRules<'_>,
+    max_size: u64,
+    config_rel: &(dyn Fn(&RepoFile) -> String + Sync),
+) -> (Context, Vec<Unit>) {
+    let wanted: Vec<usize> = (0..candidates.len())
+        .filter(|&i| matches!(candidates[i].kind, FileKind::Compose | FileKind::GitlabCi))
+        .collect();
+    let read: Vec<(usize, Option<Loaded>, Option<String>)> = wanted
+        .par_iter()
+        .map(|&i| {
+            let c = &candidates[i];
+            let loaded = crate::isolate::run(|| {
+                load::read(&c.file.abs, &c.file.rel, c.kind, max_size, env_rules, &config_rel(&c.file))
+            });
+            match loaded {
+                Ok(Ok(l)) => (i, Some(l), None),
+                Ok(Err(load::NotLoaded::Unreadable(w))) => (i, None, Some(w)),
+                // Binary, too large, or a bug: its unit meets the same problem and says so.
+                Ok(Err(_)) | Err(_) => (i, None, None),
+            }
+        })
+        .collect();
+    let index: HashMap<String, usize> = candidates.iter().enumerate().map(|(i, c)| (c.file.rel.clone(), i)).collect();
+    let mut cx = Context::default();
+    let mut includes: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    let mut preloaded = HashMap::new();
+    for (i, loaded, warning) in read {
+        cx.warnings.extend(warning);
+        let Some(l) = loaded else { continue };
+        let rel = candidates[i].file.rel.clone();
+        if let Some(doc) = &l.doc {
+            match l.kind {
+                FileKind::Compose => {
+                    let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
+                    for target in crate::formats::compose::env_files(doc) {
+                        let joined = if dir.is_empty() { target.to_owned() } else { format!("{dir}/{target}") };
+                        if let Some(path) = normalize(&joined) {
+                            cx.env_file_of.entry(path).or_default().push((rel.clone(), l.env.env.clone()));
+                        }
+                    }
+                }
+                FileKind::GitlabCi => {
+                    let targets = gitlab_includes(doc.root(), &index, candidates);
+                    includes.insert(i, targets);
+                }
+                _ => {}
+            }
+        }
+        preloaded.insert(rel, l);
+    }
+    // What compose loads through env_file: is dotenv, whatever its name.
+    for (path, by) in &cx.env_file_of {
+        if let Some(&i) = index.get(path)
+            && candidates[i].kind != FileKind::Dotenv
+            && !candidates[i].kind.is_structured()
+        {
+            candidates[i].kind = FileKind::Dotenv;
+            candidates[i].kind_reason = Some(format!("env_file of {}", by[0].0));
+            preloaded.remove(path);
+        }
+    }
+    // What a GitLab CI file includes is GitLab CI (it may need reading now).
+    let mut extra: Vec<usize> = Vec::new();
+    for (&from, targets) in &includes {
+        for &t in targets {
+            if candidates[t].kind != FileKind::GitlabCi {
+                candidates[t].kind = FileKind::GitlabCi;
+                candidates[t].kind_reason = Some(format!("included by {}", candidates[from].file.rel));
+                extra.push(t);
+            }
+        }
+    }
+    // Files newly known to be GitLab CI may include more: follow them, bounded.
+    let mut seen: BTreeSet<usize> = includes.keys().copied().collect();
+    let mut queue = extra;
+    while let Some(i) = queue.pop() {
+        if !seen.insert(i) {
+            continue;
+        }
+        let c = &candidates[i];
+        let rel = c.file.rel.clone();
+        let Ok(l) = load::read(&c.file.abs, &c.file.rel, c.kind, max_size, env_rules, &config_rel(&c.file)) else {
+            continue;
+        };
+        let targets = gitlab_includes(l.doc.as_ref().and_then(|d| d.root()), &index, candidates);
+        for &t in &targets {
+            if candidates[t].kind != FileKind::GitlabCi {
+                candidates[t].kind = FileKind::GitlabCi;
+                candidates[t].kind_reason = Some(format!("included by {rel}"));
+                queue.push(t);
+            }
+        }
+        includes.insert(i, targets);
+        preloaded.insert(rel, l);
+    }
+    cx.preloaded = Mutex::new(preloaded);
+    let units = units(candidates, &includes);
+    (cx, units)
+}
+
+/// The local files a GitLab CI document includes: `include:` as a string, a
+/// list, or maps with `local:` (globs allowed); remote, template and project
+/// includes are outside the repository.
+fn gitlab_includes(root: Option<&Node>, index: &HashMap<String, usize>, candidates: &[Candidate]) -> Vec<usize> {
+    let Some(include) = root.and_then(|r| r.get("include")) else { return Vec::new() };
+    let items: Vec<&Node> = match include.items() {
+        [] => vec![include],
+        list => list.iter().collect(),
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let Some(path) = item.as_str().or_else(|| item.get("local").and_then(Node::as_str)) else { continue };
+        if item.as_str().is_some() && (path.starts_with("http://") || path.starts_with("https://")) {
+            continue;
+        }
+        let path = path.trim_start_matches('/');
+        if path.contains('*') {
+            // A pattern from a file in the repository: bounded, and compiled in isolation.
+            let glob = (path.len() <= 256)
+                .then(|| crate::isolate::run(|| globset::Glob::new(path).map(|g| g.compile_matcher())).ok())
+                .flatten()
+                .and_then(Result::ok);
+            if let Some(glob) = glob {
+                out.extend((0..candidates.len()).filter(|&i| glob.is_match(&candidates[i].file.rel)));
+            }
+        } else if let Some(&i) = normalize(path).and_then(|p| index.get(&p)) {
+            out.push(i);
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Pipelines (a GitLab CI file with everything it includes, transitively) and
+/// one unit per folder for every other file.
+fn units(candidates: &[Candidate], includes: &BTreeMap<usize, Vec<usize>>) -> Vec<Unit> {
+    let included: BTreeSet<usize> = includes.values().flatten().copied().collect();
+    let mut in_pipeline = BTreeSet::new();
+    let mut out = Vec::new();
+    for (i, c) in candidates.iter().enumerate() {
+        if c.kind != FileKind::GitlabCi || included.contains(&i) {
+            continue;
+        }
+        // a root: it and its includes, included files first
+        let mut files = Vec::new();
+        let mut stack = vec![i];
+        let mut seen = BTreeSet::new();
+        while let Some(f) = stack.pop() {
+            if seen.insert(f) {
+                files.push(f);
+                stack.extend(includes.get(&f).into_iter().flatten());
+            }
+        }
+        files.reverse();
+        in_pipeline.extend(files.iter().copied());
+        out.push(Unit { files });
+    }
+    // included files reached from no root (a cycle) are units of their own
+    let orphans: Vec<usize> = included.iter().copied().filter(|i| !in_pipeline.contains(i)).collect();
+    for i in orphans {
+        in_pipeline.insert(i);
+        out.push(Unit { files: vec![i] });
+    }
+    let mut by_dir: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (i, c) in candidates.iter().enumerate() {
+        if !in_pipeline.contains(&i) {
+            let dir = c.file.rel.rsplit_once('/').map_or("", |(d, _)| d);
+            by_dir.entry(dir).or_default().push(i);
+        }
+    }
+    out.extend(by_dir.into_values().map(|files| Unit { files }));
+    out
+}
+
+/// Resolves `.` and `..` in a `/`-separated relative path; `None` if it leaves the root.
+pub fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+
+    #[test]
+    fn normalize_paths() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("a/./b/.env", Some("a/b/.env")),
+            ("deploy/../services/.env", Some("services/.env")),
+            ("./.env", Some(".env")),
+            ("a//b", Some("a/b")),
+            ("../outside/.env", None),
+        ];
+        for &(input, want) in cases {
+            assert_eq!(normalize(input).as_deref(), want, "{input}");
+        }
+    }
+}

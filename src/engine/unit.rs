@@ -1,0 +1,435 @@
+//! One unit (a folder's files, or a GitLab pipeline), start to end: read and
+//! parse its files, settle their environments (a Terraform root from the tfvars
+//! beside it, a dotenv file from the compose files that load it), build its
+//! subjects, run every rule's hooks with kinds and environment scope applied,
+//! and complete the findings. Each step runs isolated: a bug is a warning
+//! naming the file and the step, and the unit goes on.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::discover::FileKind;
+use crate::env::{EnvRules, EnvSource, FileEnv, JobEnv};
+use crate::finding::Finding;
+use crate::rule::{Emitter, FileCx, Loc, RawFinding, Rule, Subject, UnitCx, UnitFile};
+use crate::secrets::Scanner;
+
+use super::context::{Candidate, Context, Unit};
+use super::load::{self, Loaded, NotLoaded};
+use super::project::{ProjectFile, Spot};
+use super::suppress::{self, Suppression};
+use super::{FileRow, ReportSet, injected_panic};
+
+/// What every unit shares.
+pub struct Shared<'a> {
+    pub settings: &'a Settings,
+    pub rules: &'a [Box<dyn Rule>],
+    pub env_rules: EnvRules<'a>,
+    pub config_dir: &'a Path,
+    pub scanner: &'a Scanner,
+    pub context: &'a Context,
+    pub report: &'a ReportSet,
+    pub run_rules: bool,
+}
+
+/// What one unit produced.
+#[derive(Default)]
+pub struct UnitResult {
+    pub findings: Vec<Finding>,
+    /// Reported files, for `envs` and the summary.
+    pub rows: Vec<FileRow>,
+    /// Facts for the project phase, for every file the unit read.
+    pub facts: Vec<ProjectFile>,
+    pub suppressions: Vec<(Arc<str>, Vec<Suppression>)>,
+    pub skipped_binary: usize,
+    pub skipped_large: usize,
+    pub warnings: Vec<String>,
+    /// Steps that failed with an internal error.
+    pub failures: usize,
+}
+
+/// A file of the unit as read, with what the unit needs beside it.
+struct Input {
+    file: UnitFile,
+    tf_variable_env: Option<FileEnv>,
+    kind_reason: Option<String>,
+    tracked: bool,
+}
+
+/// Checks one unit.
+pub fn run(unit: &Unit, candidates: &[Candidate], shared: &Shared<'_>) -> UnitResult {
+    let mut out = UnitResult::default();
+    let mut inputs = Vec::new();
+    for &i in &unit.files {
+        let c = &candidates[i];
+        let reported = shared.report.includes(&c.file.rel);
+        // Files no reported file depends on are not read.
+        if !reported && matches!(c.kind, FileKind::Other | FileKind::Gitignore) {
+            continue;
+        }
+        let config_rel = crate::repo::rel_path(&canonical(&c.file.abs), shared.config_dir);
+        let loaded = match shared.context.take(&c.file.rel) {
+            Some(l) => Ok(l),
+            None => crate::isolate::run(|| {
+                load::read(
+                    &c.file.abs,
+                    &c.file.rel,
+                    c.kind,
+                    shared.settings.max_file_size,
+                    &shared.env_rules,
+                    &config_rel,
+                )
+            })
+            .unwrap_or_else(|panic| {
+                out.failures += 1;
+                Err(NotLoaded::Unreadable(format!(
+                    "internal error reading {}: {panic}; the file was not checked",
+                    c.file.rel
+                )))
+            }),
+        };
+        let l = match loaded {
+            Ok(l) => l,
+            Err(NotLoaded::Binary) if reported => {
+                out.skipped_binary += 1;
+                continue;
+            }
+            Err(NotLoaded::Large) if reported => {
+                out.skipped_large += 1;
+                continue;
+            }
+            Err(NotLoaded::Unreadable(w)) => {
+                out.warnings.push(w);
+                continue;
+            }
+            Err(_) => continue,
+        };
+        inputs.push(input(l, config_rel, reported, c.kind_reason.clone(), c.file.tracked));
+    }
+    check(inputs, shared, out)
+}
+
+/// Checks one file read in memory, as a unit of its own.
+pub fn run_loaded(l: Loaded, shared: &Shared<'_>) -> UnitResult {
+    let rel = l.source.path.to_string();
+    check(vec![input(l, rel, true, None, false)], shared, UnitResult::default())
+}
+
+fn input(l: Loaded, config_rel: String, reported: bool, kind_reason: Option<String>, tracked: bool) -> Input {
+    let Loaded { source, kind, doc, parse_error, env, tf_variable_env } = l;
+    Input {
+        file: UnitFile { source, kind, doc, parse_error, env, config_rel, reported, secrets: Vec::new() },
+        tf_variable_env,
+        kind_reason,
+        tracked,
+    }
+}
+
+fn check(inputs: Vec<Input>, shared: &Shared<'_>, mut out: UnitResult) -> UnitResult {
+    let mut files = Vec::with_capacity(inputs.len());
+    let mut tf_variable_envs = Vec::with_capacity(inputs.len());
+    let mut extra = Vec::with_capacity(inputs.len());
+    for i in inputs {
+        files.push(i.file);
+        tf_variable_envs.push(i.tf_variable_env);
+        extra.push((i.kind_reason, i.tracked));
+    }
+    terraform_root_env(&mut files, &tf_variable_envs);
+    compose_env_file_env(&mut files, shared.context);
+    // CI jobs: what the subjects say (an environment inherited through `extends:`).
+    let jobs = job_envs(&files, shared.settings);
+    for (f, list) in files.iter_mut().zip(jobs) {
+        if !list.is_empty() {
+            f.env.jobs = list;
+        }
+    }
+
+    let rules_on = shared.run_rules && files.iter().any(|f| f.reported);
+    if rules_on {
+        for f in files.iter_mut().filter(|f| f.reported) {
+            if scans_secrets(f, shared) {
+                match crate::isolate::run(|| shared.scanner.scan(&f.source.text)) {
+                    Ok(hits) => f.secrets = hits,
+                    Err(panic) => {
+                        out.failures += 1;
+                        out.warnings.push(format!(
+                            "internal error in the secret scanner on {}: {panic}; secrets in this file were not checked",
+                            f.source.path
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    let completer = super::complete::Completer::new(&files, shared.scanner);
+    if rules_on {
+        let raw = run_rules(&files, shared, &mut out);
+        let keep: Vec<RawFinding> = raw
+            .into_iter()
+            .filter(|r| {
+                let f = &files[r.loc.file as usize];
+                f.reported && shared.settings.rule_enabled_for(&r.rule, &f.config_rel)
+            })
+            .collect();
+        match crate::isolate::run(|| {
+            if let Some(f) = keep.first() {
+                injected_panic("redact", &files[f.loc.file as usize].source.path);
+            }
+            completer.complete(keep)
+        }) {
+            Ok(found) => out.findings = found,
+            Err(panic) => {
+                // Nothing of this unit is shown rather than something unredacted.
+                out.failures += 1;
+                out.warnings.push(format!(
+                    "internal error redacting findings of {}: {panic}; they are not shown",
+                    unit_name(&files)
+                ));
+            }
+        }
+    }
+    for (n, (f, (kind_reason, tracked))) in files.iter().zip(extra).enumerate() {
+        let n = n as u32;
+        if f.reported {
+            out.rows.push(FileRow { path: f.source.path.clone(), kind: f.kind, kind_reason, env: f.env.clone() });
+            let mut list = suppress::parse(&f.source);
+            for s in &mut list {
+                s.snippet = Some(completer.place(Loc { file: n, span: s.span }).snippet);
+            }
+            if !list.is_empty() {
+                out.suppressions.push((f.source.path.clone(), list));
+            }
+        }
+        let spot = |span| {
+            let p = completer.place(Loc { file: n, span });
+            Spot { span: p.span, start: p.start, end: p.end, snippet: Some(p.snippet) }
+        };
+        let needs_spots = f.reported && matches!(f.kind, FileKind::Dotenv | FileKind::Gitignore);
+        out.facts.push(ProjectFile {
+            path: f.source.path.clone(),
+            kind: f.kind,
+            tracked,
+            reported: f.reported,
+            env: f.env.env.clone(),
+            first_line: needs_spots.then(|| spot(f.source.line_span(1))),
+            last_line: needs_spots.then(|| spot(f.source.line_span(f.source.line_count()))),
+        });
+    }
+    out
+}
+
+fn unit_name(files: &[UnitFile]) -> String {
+    files.first().map_or_else(String::new, |f| f.source.path.to_string())
+}
+
+fn canonical(p: &Path) -> std::path::PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// Lock files, minified bundles and `[secrets] skip-paths` are not scanned for
+/// secrets; nor files where `committed-secret` is off.
+fn scans_secrets(f: &UnitFile, shared: &Shared<'_>) -> bool {
+    const RULE: &str = "committed-secret";
+    let s = shared.settings;
+    shared.rules.iter().any(|r| r.meta().id == RULE)
+        && s.rule_enabled_for(RULE, &f.config_rel)
+        && !(s.secrets_skip.is_match(&f.config_rel)
+            || s.secrets_skip.is_match(&*f.source.path)
+            || (s.secrets_max_line_length > 0 && f.source.text.lines().any(|l| l.len() > s.secrets_max_line_length)))
+}
+
+/// Runs every enabled rule's hooks on the unit, each call isolated.
+fn run_rules(files: &[UnitFile], shared: &Shared<'_>, out: &mut UnitResult) -> Vec<RawFinding> {
+    let settings = shared.settings;
+    let table = &settings.envs;
+    let unit = UnitCx { files, settings };
+    let subjects = match crate::isolate::run(|| crate::formats::subjects::subjects(files, table)) {
+        Ok(s) => s,
+        Err(panic) => {
+            out.failures += 1;
+            out.warnings.push(format!("internal error reading the jobs and services of {}: {panic}", unit_name(files)));
+            Vec::new()
+        }
+    };
+    let mut raw = Vec::new();
+    for rule in shared.rules {
+        let meta = rule.meta();
+        if !settings.rule_enabled_anywhere(meta) {
+            continue;
+        }
+        let severity = settings.severity.get(&*meta.id).copied().unwrap_or(meta.severity);
+        let mut call = |what: &str, here: u32, env: Option<crate::env::Env>, f: &dyn Fn(&mut Emitter<'_>)| {
+            let path = files.get(here as usize).map_or("", |f| &*f.source.path);
+            let result = crate::isolate::run(|| {
+                injected_panic("rule", path);
+                let mut emitter = Emitter::new(meta, severity, here, env);
+                f(&mut emitter);
+                emitter.into_parts()
+            });
+            match result {
+                Ok((found, warned)) => {
+                    out.warnings.extend(warned);
+                    found
+                }
+                Err(panic) => {
+                    out.failures += 1;
+                    out.warnings.push(format!(
+                        "internal error in rule {} on {path} ({what}): {panic}; the rule did not check it",
+                        meta.id
+                    ));
+                    Vec::new()
+                }
+            }
+        };
+        for (n, f) in files.iter().enumerate() {
+            if !f.reported || !meta.reads(f.kind) {
+                continue;
+            }
+            let has_jobs = !f.env.jobs.is_empty();
+            let admitted = meta.scope.admits(f.env.env.as_deref(), table)
+                || (has_jobs && f.env.jobs.iter().any(|j| meta.scope.admits(j.env.as_deref(), table)));
+            if !admitted {
+                continue;
+            }
+            let cx = FileCx::of(n as u32, f, settings);
+            let found = call("file", n as u32, f.env.env.clone(), &|e| rule.check_file(&cx, e));
+            for mut r in found {
+                if has_jobs && r.loc.file == n as u32 {
+                    // CI files: the job holding the finding decides its environment.
+                    r.env = f.env.env_at(r.loc.span.start).cloned();
+                    if !meta.scope.admits(r.env.as_deref(), table) {
+                        continue;
+                    }
+                }
+                raw.push(r);
+            }
+        }
+        for s in &subjects {
+            let home = &files[s.anchor.file as usize];
+            if !meta.reads(home.kind) || !meta.scope.admits(s.env.as_deref(), table) {
+                continue;
+            }
+            let found = call("subject", s.anchor.file, s.env.clone(), &|e| rule.check_subject(s, &unit, e));
+            raw.extend(found.into_iter().map(|r| with_subject(r, s)));
+        }
+        if files.iter().any(|f| f.reported && meta.reads(f.kind)) {
+            let first = files.iter().position(|f| f.reported).unwrap_or(0) as u32;
+            raw.extend(call("unit", first, None, &|e| rule.check_unit(&unit, e)));
+        }
+    }
+    raw
+}
+
+/// A subject's finding that points outside the subject's own tree (a
+/// template's value a job inherits) names the subject as a related location.
+fn with_subject(mut r: RawFinding, s: &Subject<'_>) -> RawFinding {
+    let inside = r.loc.file == s.anchor.file
+        && s.node.is_some_and(|n| n.span.start <= r.loc.span.start && r.loc.span.end <= n.span.end.max(n.span.start));
+    let at_anchor = r.loc == s.anchor;
+    if !inside && !at_anchor && !r.related.iter().any(|(l, _)| *l == s.anchor) {
+        let env = s.env.as_deref().map_or_else(String::new, |e| format!(" (env: {e})"));
+        r.related.push((s.anchor, format!("{}{env} has this setting", s.label())));
+    }
+    r
+}
+
+/// The environment of every CI job, as its subject has it (with what it
+/// inherits), for `envs` and for findings in CI files.
+fn job_envs(files: &[UnitFile], settings: &Settings) -> Vec<Vec<JobEnv>> {
+    let mut out: Vec<Vec<JobEnv>> = files.iter().map(|f| f.env.jobs.clone()).collect();
+    let Ok(subjects) = crate::isolate::run(|| crate::formats::subjects::subjects(files, &settings.envs)) else {
+        return out;
+    };
+    for s in subjects.iter().filter(|s| s.kind == crate::rule::SubjectKind::Job) {
+        let list = &mut out[s.anchor.file as usize];
+        let span = s.node.map_or(s.anchor.span, |n| s.anchor.span.cover(n.span));
+        match list.iter_mut().find(|j| j.job == s.name) {
+            Some(j) => {
+                j.env.clone_from(&s.env);
+                j.reason.clone_from(&s.reason);
+            }
+            None => list.push(JobEnv { job: s.name.clone(), span, env: s.env.clone(), reason: s.reason.clone() }),
+        }
+    }
+    out
+}
+
+/// A Terraform root module is one folder of `.tf` files. Those with no
+/// environment from their path take it from the tfvars beside them when these
+/// all name one environment, else from a module file's `environment` variable default.
+fn terraform_root_env(files: &mut [UnitFile], variable_envs: &[Option<FileEnv>]) {
+    let tfvars: Vec<(String, Option<crate::env::Env>)> = files
+        .iter()
+        .filter(|f| f.kind == FileKind::Tfvars)
+        .map(|f| (file_name(&f.source.path), f.env.env.clone()))
+        .collect();
+    let defaults: Vec<(String, FileEnv)> = files
+        .iter()
+        .zip(variable_envs)
+        .filter_map(|(f, e)| e.clone().map(|e| (file_name(&f.source.path), e)))
+        .collect();
+    for f in files.iter_mut().filter(|f| f.kind == FileKind::Terraform && f.env.env.is_none()) {
+        if !tfvars.is_empty() {
+            let names: Vec<String> = tfvars.iter().map(|(n, _)| n.clone()).collect();
+            match tfvars.first().map(|(_, e)| e.clone()) {
+                Some(Some(first)) if tfvars.iter().all(|(_, e)| e.as_ref() == Some(&first)) => {
+                    f.env = FileEnv {
+                        env: Some(first),
+                        source: EnvSource::SiblingTfvars { files: names },
+                        jobs: Vec::new(),
+                    };
+                    continue;
+                }
+                _ if tfvars.iter().any(|(_, e)| e.is_some()) => {
+                    f.env.source = EnvSource::Conflicting { what: format!("sibling tfvars {}", names.join(", ")) };
+                }
+                _ => {}
+            }
+        }
+        if let Some((file, first)) = defaults.first()
+            && defaults.iter().all(|(_, e)| e.env == first.env)
+        {
+            let own = file_name(&f.source.path) == *file;
+            f.env = if own {
+                first.clone()
+            } else {
+                FileEnv {
+                    env: first.env.clone(),
+                    source: EnvSource::ModuleVariable { file: file.clone() },
+                    jobs: Vec::new(),
+                }
+            };
+        }
+    }
+}
+
+fn file_name(path: &str) -> String {
+    path.rsplit('/').next().unwrap_or(path).to_owned()
+}
+
+/// A dotenv file with no environment of its own, loaded through `env_file:` by
+/// compose files of a known environment, takes that environment (when all the
+/// compose files that load it agree).
+fn compose_env_file_env(files: &mut [UnitFile], context: &Context) {
+    for f in files.iter_mut().filter(|f| f.kind == FileKind::Dotenv && f.env.env.is_none()) {
+        let Some(list) = context.env_file_of.get(&*f.source.path) else { continue };
+        let known: Vec<&(String, Option<crate::env::Env>)> = list.iter().filter(|(_, e)| e.is_some()).collect();
+        match known.first() {
+            None => {}
+            Some((compose, Some(env))) if known.iter().all(|(_, e)| e.as_ref() == Some(env)) => {
+                f.env = FileEnv {
+                    env: Some(env.clone()),
+                    source: EnvSource::ComposeEnvFile { compose: compose.clone() },
+                    jobs: Vec::new(),
+                };
+            }
+            Some(_) => {
+                let who: Vec<String> =
+                    known.iter().map(|(c, e)| format!("{c} ({})", e.as_deref().unwrap_or("-"))).collect();
+                f.env.source =
+                    EnvSource::Conflicting { what: format!("compose files loading it, {},", who.join(", ")) };
+            }
+        }
+    }
+}
