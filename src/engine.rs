@@ -14,7 +14,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::config::Settings;
-use crate::discover::{self, Candidate, FileKind};
+use crate::discover::{self, Candidate, Classified, FileKind, KindSource};
 use crate::env::{EnvQuery, EnvRules, EnvSource, FileEnv};
 use crate::finding::{Finding, Severity};
 use crate::model::Document;
@@ -54,6 +54,7 @@ struct ScannedFile {
 struct FileMeta {
     path: Arc<str>,
     kind: FileKind,
+    kind_source: KindSource,
     env: FileEnv,
     /// A compose file's `env_file:` targets, as written.
     env_files: Vec<String>,
@@ -81,8 +82,8 @@ pub struct ScanOutput {
     pub findings: Vec<Finding>,
     /// Sources of files with findings, for snippets.
     pub sources: BTreeMap<Arc<str>, Arc<SourceFile>>,
-    /// Every scanned file: path, kind, environment (sorted by path).
-    pub files: Vec<(Arc<str>, FileKind, FileEnv)>,
+    /// Every scanned file: path, kind and why, environment (sorted by path).
+    pub files: Vec<(Arc<str>, Classified, FileEnv)>,
     pub skipped_binary: usize,
     pub skipped_large: usize,
     /// Non-fatal problems: unreadable files, walk errors.
@@ -152,7 +153,10 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
         }
     }
     out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    out.files = files.into_iter().map(|f| (f.meta.path, f.meta.kind, f.meta.env)).collect();
+    out.files = files
+        .into_iter()
+        .map(|f| (f.meta.path, Classified { kind: f.meta.kind, source: f.meta.kind_source }, f.meta.env))
+        .collect();
     out
 }
 
@@ -184,7 +188,7 @@ fn load(
     let abs = canonical(&c.abs);
     let repo_rel = repo_root.map_or_else(|| c.rel.clone(), |r| discover::rel_path(&abs, r));
     let config_rel = discover::rel_path(&abs, config_dir);
-    let kind = FileKind::classify(&repo_rel);
+    let Classified { kind, source: kind_source } = settings.kinds.classify(&repo_rel, &config_rel);
 
     let (text, utf8_error) = match String::from_utf8(bytes) {
         Ok(t) => (t, None),
@@ -212,7 +216,7 @@ fn load(
         (Some(d), FileKind::Compose) => crate::formats::compose::env_files(d).into_iter().map(str::to_owned).collect(),
         _ => Vec::new(),
     };
-    let meta = FileMeta { path: source.path.clone(), kind, env: env.clone(), env_files, tf_variable_env };
+    let meta = FileMeta { path: source.path.clone(), kind, kind_source, env: env.clone(), env_files, tf_variable_env };
     let file = ScannedFile { source, kind, env, doc, parse_error, config_rel };
     // Only Terraform and dotenv files without an environment can get one from
     // another file; everything else is checked now and its text dropped.

@@ -238,9 +238,10 @@ fn cmd_envs(walk: &WalkArgs, format: ListFormat, out: &mut dyn Write) -> Result<
     Ok(0)
 }
 
-/// `envlint envs`: one row per file, and one indented row per CI job.
+/// `envlint envs`: one row per file (its kind and why, its environment and
+/// why), and one indented row per CI job.
 pub fn write_envs(
-    files: &[(Arc<str>, FileKind, env::FileEnv)],
+    files: &[(Arc<str>, discover::Classified, env::FileEnv)],
     format: ListFormat,
     out: &mut dyn Write,
 ) -> io::Result<()> {
@@ -249,28 +250,40 @@ pub fn write_envs(
         struct Row<'a> {
             path: &'a str,
             kind: FileKind,
+            kind_source: &'a discover::KindSource,
+            kind_reason: String,
             #[serde(flatten)]
             env: &'a env::FileEnv,
             reason: String,
         }
         let rows: Vec<Row> = files
             .iter()
-            .map(|(path, kind, env)| Row { path, kind: *kind, env, reason: env.source.to_string() })
+            .map(|(path, kind, env)| Row {
+                path,
+                kind: kind.kind,
+                kind_source: &kind.source,
+                kind_reason: kind.source.to_string(),
+                env,
+                reason: env.source.to_string(),
+            })
             .collect();
         serde_json::to_writer_pretty(&mut *out, &rows).map_err(io::Error::other)?;
         return writeln!(out);
     }
-    let mut rows: Vec<[String; 4]> = vec![["PATH".into(), "KIND".into(), "ENV".into(), "REASON".into()]];
+    let mut rows: Vec<[String; 5]> =
+        vec![["PATH".into(), "KIND".into(), "KIND REASON".into(), "ENV".into(), "ENV REASON".into()]];
     for (path, kind, env) in files {
         rows.push([
             path.to_string(),
-            kind.to_string(),
+            kind.kind.to_string(),
+            kind.source.to_string(),
             env.env.as_deref().unwrap_or("-").to_owned(),
             env.source.to_string(),
         ]);
         for job in &env.jobs {
             rows.push([
                 format!("  job {}", job.job),
+                String::new(),
                 String::new(),
                 job.env.as_deref().unwrap_or("-").to_owned(),
                 job.reason.clone(),
@@ -280,25 +293,22 @@ pub fn write_envs(
     write_table(&rows, out)
 }
 
-fn write_table(rows: &[[String; 4]], out: &mut dyn Write) -> io::Result<()> {
-    let mut widths = [0usize; 3];
+/// Aligned columns, two spaces apart; the last column is not padded.
+fn write_table<const N: usize>(rows: &[[String; N]], out: &mut dyn Write) -> io::Result<()> {
+    let mut widths = [0usize; N];
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row.iter()) {
             *w = (*w).max(cell.chars().count());
         }
     }
     for row in rows {
-        let line = format!(
-            "{:w0$}  {:w1$}  {:w2$}  {}",
-            row[0],
-            row[1],
-            row[2],
-            row[3],
-            w0 = widths[0],
-            w1 = widths[1],
-            w2 = widths[2]
-        );
-        writeln!(out, "{}", line.trim_end())?;
+        let cells: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .enumerate()
+            .map(|(i, (cell, width))| if i + 1 == N { cell.clone() } else { format!("{cell:width$}") })
+            .collect();
+        writeln!(out, "{}", cells.join("  ").trim_end())?;
     }
     Ok(())
 }
