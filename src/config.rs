@@ -1,8 +1,8 @@
 //! `envlint.toml`: the schema (unknown keys are errors), loading, and validation into
 //! [`Settings`]. Errors are miette diagnostics that point into the TOML.
 //!
-//! Depends on `env` (environment names) and `severity` only; rule IDs are checked
-//! against a list the caller passes in.
+//! Depends on `env` (environment names), `discover` (file kinds) and `severity`
+//! only; rule IDs are checked against a list the caller passes in.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,6 +12,7 @@ use regex::Regex;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::discover::{FileKind, KindRules};
 use crate::env::EnvTable;
 use crate::finding::Severity;
 
@@ -30,11 +31,39 @@ struct RawConfig {
     #[serde(default)]
     environments: BTreeMap<String, Spanned<toml::Value>>,
     #[serde(default)]
+    files: RawFiles,
+    #[serde(default)]
     rules: RawRules,
     #[serde(default)]
     secrets: RawSecrets,
     #[serde(default)]
     overrides: Vec<RawOverride>,
+}
+
+/// `[files]`: kind = [globs], in file order (the first matching glob wins).
+#[derive(Debug, Default)]
+struct RawFiles(Vec<(Spanned<String>, Vec<Spanned<String>>)>);
+
+impl<'de> Deserialize<'de> for RawFiles {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawFiles;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a table of file kinds, each a list of path globs")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RawFiles, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry::<Spanned<String>, _>()? {
+                    entries.push(entry);
+                }
+                // the TOML reader hands keys over sorted: restore the file's order
+                entries.sort_by_key(|(k, _)| k.span().start);
+                Ok(RawFiles(entries))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
 }
 
 /// `[rules]`: `select`, `ignore`, `severity`, and one `[rules.<id>]` table of
@@ -176,6 +205,8 @@ pub struct Settings {
     pub envs: EnvTable,
     /// `[environments]` globs, in file order: (glob text, matcher, environment).
     pub env_globs: Vec<(String, GlobMatcher, String)>,
+    /// `[files]` globs in front of the naming rules: which kind a file is.
+    pub kinds: KindRules,
     pub accounts: BTreeMap<String, Vec<String>>,
     pub select: Vec<RulePattern>,
     pub ignore: Vec<RulePattern>,
@@ -202,6 +233,7 @@ impl Settings {
             config_dir: dir.to_path_buf(),
             envs: EnvTable::default(),
             env_globs: Vec::new(),
+            kinds: KindRules::default(),
             accounts: BTreeMap::new(),
             select: Vec::new(),
             ignore: Vec::new(),
@@ -367,6 +399,25 @@ pub fn parse(text: &str, name: &str, dir: &Path, known: &[KnownRule<'_>]) -> Res
                 .map_err(|e| err(span.clone(), format!("invalid glob `{g}`: {e}"), "in this list", None))?
                 .compile_matcher();
             s.env_globs.push((g, matcher, env.clone()));
+        }
+    }
+
+    // [files]: kind = [globs]. An unknown kind is an error at its key.
+    for (kind, globs) in &raw.files.0 {
+        let Some(file_kind) = FileKind::parse(kind.get_ref()) else {
+            let kinds: Vec<&str> = FileKind::ALL.iter().map(|k| k.as_str()).collect();
+            return Err(err(
+                kind.span(),
+                format!("unknown file kind `{}`", kind.get_ref()),
+                "not a file kind",
+                Some(format!("file kinds: {}", kinds.join(", "))),
+            ));
+        };
+        for g in globs {
+            let matcher = Glob::new(g.get_ref())
+                .map_err(|e| err(g.span(), format!("invalid glob `{}`: {e}", g.get_ref()), "here", None))?
+                .compile_matcher();
+            s.kinds.push(g.get_ref().clone(), matcher, file_kind);
         }
     }
 
@@ -573,6 +624,10 @@ qa = ["qa/**"]
 prod = ["production", "prd", "live"]
 [environments.accounts]
 prod = ["111111111111"]
+[files]
+other = [".gitlab-ci-local-*.yml"]
+dotenv = ["**/.envs/**/*", "config/*.conf"]
+gitlab-ci = ["ci/**/*.yml"]
 [rules]
 select = ["*"]
 ignore = ["prod-unpinned-image"]
@@ -601,6 +656,26 @@ ignore = ["prod-*"]
         assert_eq!(s.accounts["prod"], vec!["111111111111".to_owned()]);
         assert_eq!(s.rule_options::<TestOptions>("with-options").replica_pattern, "(?i)replica");
         assert_eq!(s.rule_options::<TestOptions>("parse-error").replica_pattern, "", "defaults when absent");
+        let kind = |p: &str| {
+            let c = s.kinds.classify(p, p);
+            (c.kind, c.source.to_string())
+        };
+        assert_eq!(kind(".envs/.production/.django"), (FileKind::Dotenv, "config [files] glob **/.envs/**/*".into()));
+        assert_eq!(kind("ci/jobs/build.yml"), (FileKind::GitlabCi, "config [files] glob ci/**/*.yml".into()));
+        assert_eq!(
+            kind(".gitlab-ci-local-variables.yml"),
+            (FileKind::Other, "config [files] glob .gitlab-ci-local-*.yml".into())
+        );
+        assert_eq!(kind("main.tf"), (FileKind::Terraform, "extension .tf".into()));
+    }
+
+    #[test]
+    fn files_globs_keep_file_order() {
+        let s = parse_ok("[files]\nother = [\"ci/skip.yml\"]\ngitlab-ci = [\"ci/*.yml\"]\n");
+        assert_eq!(s.kinds.classify("ci/skip.yml", "ci/skip.yml").kind, FileKind::Other);
+        assert_eq!(s.kinds.classify("ci/build.yml", "ci/build.yml").kind, FileKind::GitlabCi);
+        let s = parse_ok("[files]\ngitlab-ci = [\"ci/*.yml\"]\nother = [\"ci/skip.yml\"]\n");
+        assert_eq!(s.kinds.classify("ci/skip.yml", "ci/skip.yml").kind, FileKind::GitlabCi);
     }
 
     #[test]
@@ -624,6 +699,11 @@ ignore = ["prod-*"]
                 "[rules.with-options]",
             ),
             ("[rules]\nwith-options = 3\n", "must be a table", "3"),
+            ("[files]\ndot-env = [\"x/*\"]\n", "unknown file kind `dot-env`", "dot-env"),
+            ("[files]\ndotenv = [\"a/[\"]\n", "invalid glob `a/[`", "\"a/[\""),
+            ("[files]\ndotenv = \"x/*\"\n", "invalid type", "\"x/*\""),
+            ("[files]\ndotenv = [3]\n", "invalid type", "3"),
+            ("files = 3\n", "invalid type", "3"),
         ];
         for &(text, msg, under) in cases {
             let e = parse_err(text);

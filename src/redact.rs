@@ -47,6 +47,24 @@ fn fill_spans(text: &str, spans: &[Span], keep: impl Fn(&str) -> usize) -> Strin
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
+/// `spans` plus every other place in `text` where the text of one of them (6
+/// bytes or more) appears.
+pub fn occurrences(text: &str, spans: &[Span]) -> Vec<Span> {
+    let mut out = spans.to_vec();
+    let mut needles: Vec<&str> = spans.iter().filter_map(|s| text.get(s.range())).filter(|n| n.len() >= 6).collect();
+    needles.sort_unstable();
+    needles.dedup();
+    if needles.is_empty() {
+        return out;
+    }
+    if let Ok(finder) = aho_corasick::AhoCorasick::new(&needles) {
+        out.extend(finder.find_overlapping_iter(text).map(|m| Span::new(m.start(), m.end())));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// `message` with any occurrence of any secret (or of its lines, for multi-line
 /// secrets) replaced by its masked form.
 pub fn redact_message(message: &str, secrets: &[&str]) -> String {
@@ -123,6 +141,16 @@ mod tests {
         let masked = mask_spans(multibyte, &[Span::new(2, multibyte.len() - 1)]);
         assert_eq!(masked.len(), multibyte.len());
         assert!(masked.starts_with("T=éé**"));
+    }
+
+    #[test]
+    fn every_copy_of_a_secret_is_found() {
+        let text = "password hunter2-Xy\n# copy: hunter2-Xy\nshort: abc\n";
+        let first = Span::new(9, 19);
+        let all = occurrences(text, &[first, Span::new(text.len() - 4, text.len() - 1)]);
+        let shown: Vec<&str> = all.iter().map(|s| &text[s.range()]).collect();
+        assert_eq!(shown, ["hunter2-Xy", "hunter2-Xy", "abc"]);
+        assert!(!mask_spans(text, &all).contains("ter2-Xy"));
     }
 
     #[test]

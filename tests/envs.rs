@@ -57,6 +57,123 @@ fn envs_json_has_reasons_and_jobs() {
 }
 
 #[test]
+fn envs_json_says_why_each_file_has_its_kind() {
+    let dir = project();
+    let out = envlint().args(["envs", "--format", "json"]).arg(dir.path()).output().expect("run");
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let row = |path: &str| rows.as_array().expect("rows").iter().find(|r| r["path"] == path).cloned().expect(path);
+    // (path, kind, kind_source, kind_reason)
+    let cases = [
+        (
+            ".gitlab-ci.yml",
+            "gitlab-ci",
+            serde_json::json!({"by": "name", "pattern": ".gitlab-ci.yml"}),
+            "name .gitlab-ci.yml",
+        ),
+        (
+            "ci/Deploy-prod.gitlab-ci.yml",
+            "gitlab-ci",
+            serde_json::json!({"by": "name", "pattern": "*.gitlab-ci.yml"}),
+            "name *.gitlab-ci.yml",
+        ),
+        (
+            ".github/workflows/deploy.yml",
+            "github-workflow",
+            serde_json::json!({"by": "folder", "pattern": ".github/workflows/*.yml"}),
+            "folder .github/workflows/*.yml",
+        ),
+        (
+            "environments/prod/main.tf",
+            "terraform",
+            serde_json::json!({"by": "extension", "ext": ".tf"}),
+            "extension .tf",
+        ),
+        (
+            ".envs/.production/.django",
+            "dotenv",
+            serde_json::json!({"by": "config", "glob": ".envs/**/*"}),
+            "config [files] glob .envs/**/*",
+        ),
+        ("scripts/migrate.sh", "other", serde_json::json!({"by": "default"}), "no naming rule"),
+    ];
+    for (path, kind, source, reason) in cases {
+        let r = row(path);
+        assert_eq!(
+            (&r["kind"], &r["kind_source"], &r["kind_reason"]),
+            (&kind.into(), &source, &reason.into()),
+            "{path}"
+        );
+    }
+    // a file the config makes dotenv still takes its environment from its path
+    assert_eq!(row(".envs/.production/.django")["env"], "prod");
+}
+
+#[test]
+fn envs_never_guess_prod_from_a_negated_or_qualified_name() {
+    let dir = project();
+    let out = envlint().args(["envs", "--format", "json"]).arg(dir.path()).output().expect("run");
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let row = |path: &str| rows.as_array().expect("rows").iter().find(|r| r["path"] == path).cloned().expect(path);
+    // (path, env, reason)
+    let cases: &[(&str, Option<&str>, &str)] = &[
+        ("non-prod/account.hcl", None, "`non-prod/` names no environment: `non` negates `prod`"),
+        ("non-prod/us-east-1/tools/region.hcl", None, "`non-prod/` names no environment: `non` negates `prod`"),
+        ("non-prod/us-east-1/qa/env.hcl", Some("qa"), "path segment `qa/`"),
+        ("nonprod-shared/.env", None, "`nonprod-shared/` names no environment: `nonprod` negates `prod`"),
+        (
+            "prod-like/terraform.tfvars",
+            None,
+            "`prod-like/` names no environment: `prod-like` is a likeness of `prod`, not `prod`",
+        ),
+        ("pre-prod/main.tf", Some("staging"), "path segment `pre-prod/`"),
+        ("dev-tools/.env", None, "`dev-tools/` names no environment: `dev` qualifies `tools`"),
+        ("local-cache/config.yml", None, "`local-cache/` names no environment: `local` qualifies `cache`"),
+        ("sandbox/.env", Some("sandbox"), "path segment `sandbox/`"),
+        (".env.test", Some("test"), "file name token `test`"),
+        ("src/app_test.go", None, "`app_test.go` names no environment: `test` has other meanings"),
+        ("docs/development/setup.md", None, "documentation is not for one environment"),
+    ];
+    for &(path, env, reason) in cases {
+        let r = row(path);
+        assert_eq!(r["env"].as_str(), env, "{path}");
+        assert!(r["reason"].as_str().is_some_and(|s| s.starts_with(reason)), "{path}: {}", r["reason"]);
+    }
+    let jobs = |path: &str| -> Vec<(String, serde_json::Value)> {
+        row(path)["jobs"]
+            .as_array()
+            .expect("jobs")
+            .iter()
+            .map(|j| (j["job"].as_str().unwrap_or_default().to_owned(), j["env"].clone()))
+            .collect()
+    };
+    // a job that calls a reusable workflow with `with: environment:`
+    assert_eq!(
+        jobs(".github/workflows/deploy.yml"),
+        [("staging".to_owned(), "staging".into()), ("production".to_owned(), "prod".into())]
+    );
+    // a CI file named for an activity (`test`) gives its jobs no environment
+    assert_eq!(jobs("ci/test.gitlab-ci.yml"), [("lint".to_owned(), serde_json::Value::Null)]);
+}
+
+#[test]
+fn a_single_file_gets_the_same_answer_as_the_whole_scan() {
+    // names above the scan path but below the repository root still count
+    let dir = project();
+    let cases: &[(&str, Option<&str>, &str)] = &[
+        ("non-prod/account.hcl", None, "`non-prod/` names no environment: `non` negates `prod`"),
+        ("pre-prod/main.tf", Some("staging"), "path segment `pre-prod/`"),
+        ("dev-tools/.env", None, "`dev-tools/` names no environment: `dev` qualifies `tools`"),
+    ];
+    for &(file, env, reason) in cases {
+        let out = envlint().current_dir(dir.path()).args(["envs", "--format", "json", file]).output().expect("run");
+        let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let row = &rows[0];
+        assert_eq!(row["path"], file);
+        assert_eq!((row["env"].as_str(), row["reason"].as_str()), (env, Some(reason)), "{file}");
+    }
+}
+
+#[test]
 fn scanning_a_subdirectory_keeps_the_repository_context() {
     // the path segment `prod/` is above the scan root, but inference uses repository-relative paths
     let dir = project();

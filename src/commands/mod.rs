@@ -159,25 +159,25 @@ pub(crate) fn run_scan(p: &Prepared, run_rules: bool) -> Result<ScanOutput, Repo
     Ok(pool.install(|| engine::scan(&input, &p.settings, &p.rules)))
 }
 
-/// Writes rows as aligned columns (the last one free).
-pub(crate) fn write_table(rows: &[[String; 4]], out: &mut dyn Write) -> io::Result<()> {
-    let mut widths = [0usize; 3];
+/// Aligned columns, two spaces apart; the last column is not padded.
+pub(crate) fn write_table<const N: usize>(rows: &[[String; N]], out: &mut dyn Write) -> io::Result<()> {
+    let mut widths = [0usize; N];
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row.iter()) {
             *w = (*w).max(cell.chars().count());
         }
     }
     for row in rows {
-        let line = format!(
-            "{:w0$}  {:w1$}  {:w2$}  {}",
-            row[0],
-            row[1],
-            row[2],
-            row[3],
-            w0 = widths[0],
-            w1 = widths[1],
-            w2 = widths[2]
-        );
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 == N {
+                line.push_str(cell);
+            } else {
+                let pad = widths[i] - cell.chars().count();
+                line.push_str(cell);
+                line.extend(std::iter::repeat_n(' ', pad + 2));
+            }
+        }
         writeln!(out, "{}", line.trim_end())?;
     }
     Ok(())

@@ -32,11 +32,15 @@ impl Masked<'_> {
         self.spans.get_or_init(|| {
             // Every secret the scanner sees, even where the rule is off or skips the
             // hit (generic values in dev files): no output ever shows one.
-            if self.file.secrets.is_empty() {
-                scanner.scan(&self.file.source.text).iter().map(|h| h.span).collect()
+            let text = &self.file.source.text;
+            let hits: Vec<Span> = if self.file.secrets.is_empty() {
+                scanner.scan(text).iter().map(|h| h.span).collect()
             } else {
                 self.file.secrets.iter().map(|h| h.span).collect()
-            }
+            };
+            // ...and every other place its text appears (a value pasted twice, once
+            // where no keyword marks it).
+            crate::redact::occurrences(text, &hits)
         })
     }
 

@@ -10,19 +10,23 @@ use std::sync::Mutex;
 
 use rayon::prelude::*;
 
-use crate::discover::FileKind;
+use crate::discover::{Classified, FileKind, KindSource};
 use crate::env::{Env, EnvRules};
 use crate::model::Node;
 use crate::repo::RepoFile;
 
 use super::load::{self, Loaded};
 
-/// A file of the scan with its kind.
+/// A file of the scan with its kind and why.
 pub struct Candidate {
     pub file: RepoFile,
-    pub kind: FileKind,
-    /// Why it has that kind, when another file decided it.
-    pub kind_reason: Option<String>,
+    pub class: Classified,
+}
+
+impl Candidate {
+    pub fn kind(&self) -> FileKind {
+        self.class.kind
+    }
 }
 
 /// What the context pass learnt.
@@ -60,14 +64,14 @@ pub fn build(
     config_rel: &(dyn Fn(&RepoFile) -> String + Sync),
 ) -> (Context, Vec<Unit>) {
     let wanted: Vec<usize> = (0..candidates.len())
-        .filter(|&i| matches!(candidates[i].kind, FileKind::Compose | FileKind::GitlabCi))
+        .filter(|&i| matches!(candidates[i].kind(), FileKind::Compose | FileKind::GitlabCi))
         .collect();
     let read: Vec<(usize, Option<Loaded>, Option<String>)> = wanted
         .par_iter()
         .map(|&i| {
             let c = &candidates[i];
             let loaded = crate::isolate::run(|| {
-                load::read(&c.file.abs, &c.file.rel, c.kind, max_size, env_rules, &config_rel(&c.file))
+                load::read(&c.file.abs, &c.file.rel, c.kind(), max_size, env_rules, &config_rel(&c.file))
             });
             match loaded {
                 Ok(Ok(l)) => (i, Some(l), None),
@@ -105,24 +109,21 @@ pub fn build(
         }
         preloaded.insert(rel, l);
     }
-    // What compose loads through env_file: is dotenv, whatever its name.
+    // What compose loads through env_file: is dotenv, whatever its name (when
+    // its own name says nothing).
     for (path, by) in &cx.env_file_of {
         if let Some(&i) = index.get(path)
-            && candidates[i].kind != FileKind::Dotenv
-            && !candidates[i].kind.is_structured()
+            && candidates[i].class.assign_from(FileKind::Dotenv, KindSource::EnvFileOf { compose: by[0].0.clone() })
         {
-            candidates[i].kind = FileKind::Dotenv;
-            candidates[i].kind_reason = Some(format!("env_file of {}", by[0].0));
             preloaded.remove(path);
         }
     }
     // What a GitLab CI file includes is GitLab CI (it may need reading now).
     let mut extra: Vec<usize> = Vec::new();
     for (&from, targets) in &includes {
+        let file = candidates[from].file.rel.clone();
         for &t in targets {
-            if candidates[t].kind != FileKind::GitlabCi {
-                candidates[t].kind = FileKind::GitlabCi;
-                candidates[t].kind_reason = Some(format!("included by {}", candidates[from].file.rel));
+            if candidates[t].class.assign_from(FileKind::GitlabCi, KindSource::IncludedBy { file: file.clone() }) {
                 extra.push(t);
             }
         }
@@ -136,14 +137,12 @@ pub fn build(
         }
         let c = &candidates[i];
         let rel = c.file.rel.clone();
-        let Ok(l) = load::read(&c.file.abs, &c.file.rel, c.kind, max_size, env_rules, &config_rel(&c.file)) else {
+        let Ok(l) = load::read(&c.file.abs, &c.file.rel, c.kind(), max_size, env_rules, &config_rel(&c.file)) else {
             continue;
         };
         let targets = gitlab_includes(l.doc.as_ref().and_then(|d| d.root()), &index, candidates);
         for &t in &targets {
-            if candidates[t].kind != FileKind::GitlabCi {
-                candidates[t].kind = FileKind::GitlabCi;
-                candidates[t].kind_reason = Some(format!("included by {rel}"));
+            if candidates[t].class.assign_from(FileKind::GitlabCi, KindSource::IncludedBy { file: rel.clone() }) {
                 queue.push(t);
             }
         }
@@ -196,7 +195,7 @@ fn units(candidates: &[Candidate], includes: &BTreeMap<usize, Vec<usize>>) -> Ve
     let mut in_pipeline = BTreeSet::new();
     let mut out = Vec::new();
     for (i, c) in candidates.iter().enumerate() {
-        if c.kind != FileKind::GitlabCi || included.contains(&i) {
+        if c.kind() != FileKind::GitlabCi || included.contains(&i) {
             continue;
         }
         // a root: it and its includes, included files first

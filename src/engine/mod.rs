@@ -29,7 +29,6 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::config::Settings;
-use crate::discover::FileKind;
 use crate::env::{EnvRules, FileEnv};
 use crate::finding::{Finding, Severity};
 use crate::repo::{self, IgnoreTree, RepoFile, Tracked};
@@ -81,9 +80,8 @@ impl ReportSet {
 #[derive(Clone, Debug)]
 pub struct FileRow {
     pub path: Arc<str>,
-    pub kind: FileKind,
-    /// Why it has its kind, when another file decided it (`env_file of ...`).
-    pub kind_reason: Option<String>,
+    /// Its kind and why.
+    pub class: crate::discover::Classified,
     pub env: FileEnv,
 }
 
@@ -163,18 +161,27 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
         }
     }
     found.sort_by(|a, b| a.rel.cmp(&b.rel).then_with(|| a.abs.cmp(&b.abs)));
+    let config_dir = canonical(&settings.config_dir);
+    let config_rel = |f: &RepoFile| repo::rel_path(&canonical(&f.abs), &config_dir);
     let mut candidates: Vec<context::Candidate> = found
         .into_iter()
         .map(|file| {
-            let kind = FileKind::classify(&file.rel);
-            context::Candidate { file, kind, kind_reason: None }
+            let class = settings.kinds.classify(&file.rel, &config_rel(&file));
+            context::Candidate { file, class }
         })
         .collect();
+    // GitHub workflow templates, known by the metadata file beside them.
+    let paths: Vec<&str> = candidates.iter().map(|c| c.file.rel.as_str()).collect();
+    let templates: Vec<(String, crate::discover::Classified)> =
+        crate::discover::workflow_templates(&paths).into_iter().map(|(p, c)| (p.to_owned(), c)).collect();
+    for (path, class) in templates {
+        if let Ok(i) = candidates.binary_search_by(|c| c.file.rel.as_str().cmp(&path)) {
+            candidates[i].class.assign_from(class.kind, class.source);
+        }
+    }
 
     // 2. context and units
     let env_rules = EnvRules { flags: input.env_flags, config: &settings.env_globs, table: &settings.envs };
-    let config_dir = canonical(&settings.config_dir);
-    let config_rel = |f: &RepoFile| repo::rel_path(&canonical(&f.abs), &config_dir);
     let (context, units) = context::build(&mut candidates, &env_rules, settings.max_file_size, &config_rel);
 
     // 3. units with a reported file
@@ -221,7 +228,7 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
         for c in &candidates {
             facts.entry(Arc::from(c.file.rel.as_str())).or_insert_with(|| project::ProjectFile {
                 path: Arc::from(c.file.rel.as_str()),
-                kind: c.kind,
+                kind: c.kind(),
                 tracked: c.file.tracked,
                 reported: input.report.includes(&c.file.rel),
                 env: None,
@@ -272,7 +279,7 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
 /// alone (its environment from its path and content): decoding, parsing, rules,
 /// redaction. For the fuzz targets, policy tests and embedders.
 pub fn scan_text(rel: &str, bytes: Vec<u8>, settings: &Settings, rules: &[Box<dyn Rule>]) -> ScanOutput {
-    let kind = FileKind::classify(rel);
+    let kind = settings.kinds.classify(rel, rel).kind;
     let env_rules = EnvRules { flags: &[], config: &settings.env_globs, table: &settings.envs };
     let mut out = ScanOutput::default();
     let Some(l) = crate::isolate::run(|| load::text(rel, bytes, kind, &env_rules, rel)).unwrap_or_else(|panic| {
@@ -297,7 +304,7 @@ pub fn scan_text(rel: &str, bytes: Vec<u8>, settings: &Settings, rules: &[Box<dy
         report: &report,
         run_rules: true,
     };
-    let r = unit::run_loaded(l, &shared);
+    let r = unit::run_loaded(l, settings.kinds.classify(rel, rel), &shared);
     out.findings = r.findings;
     out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out.files = r.rows;

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::config::Settings;
-use crate::discover::FileKind;
+use crate::discover::{Classified, FileKind};
 use crate::env::{EnvRules, EnvSource, FileEnv, JobEnv};
 use crate::finding::Finding;
 use crate::rule::{Emitter, FileCx, Loc, RawFinding, Rule, Subject, UnitCx, UnitFile};
@@ -53,7 +53,7 @@ pub struct UnitResult {
 struct Input {
     file: UnitFile,
     tf_variable_env: Option<FileEnv>,
-    kind_reason: Option<String>,
+    class: Classified,
     tracked: bool,
 }
 
@@ -65,7 +65,7 @@ pub fn run(unit: &Unit, candidates: &[Candidate], shared: &Shared<'_>) -> UnitRe
         let c = &candidates[i];
         let reported = shared.report.includes(&c.file.rel);
         // Files no reported file depends on are not read.
-        if !reported && matches!(c.kind, FileKind::Other | FileKind::Gitignore) {
+        if !reported && matches!(c.kind(), FileKind::Other | FileKind::Gitignore) {
             continue;
         }
         let config_rel = crate::repo::rel_path(&canonical(&c.file.abs), shared.config_dir);
@@ -75,7 +75,7 @@ pub fn run(unit: &Unit, candidates: &[Candidate], shared: &Shared<'_>) -> UnitRe
                 load::read(
                     &c.file.abs,
                     &c.file.rel,
-                    c.kind,
+                    c.kind(),
                     shared.settings.max_file_size,
                     &shared.env_rules,
                     &config_rel,
@@ -105,23 +105,23 @@ pub fn run(unit: &Unit, candidates: &[Candidate], shared: &Shared<'_>) -> UnitRe
             }
             Err(_) => continue,
         };
-        inputs.push(input(l, config_rel, reported, c.kind_reason.clone(), c.file.tracked));
+        inputs.push(input(l, config_rel, reported, c.class.clone(), c.file.tracked));
     }
     check(inputs, shared, out)
 }
 
 /// Checks one file read in memory, as a unit of its own.
-pub fn run_loaded(l: Loaded, shared: &Shared<'_>) -> UnitResult {
+pub fn run_loaded(l: Loaded, class: Classified, shared: &Shared<'_>) -> UnitResult {
     let rel = l.source.path.to_string();
-    check(vec![input(l, rel, true, None, false)], shared, UnitResult::default())
+    check(vec![input(l, rel, true, class, false)], shared, UnitResult::default())
 }
 
-fn input(l: Loaded, config_rel: String, reported: bool, kind_reason: Option<String>, tracked: bool) -> Input {
+fn input(l: Loaded, config_rel: String, reported: bool, class: Classified, tracked: bool) -> Input {
     let Loaded { source, kind, doc, parse_error, env, tf_variable_env } = l;
     Input {
         file: UnitFile { source, kind, doc, parse_error, env, config_rel, reported, secrets: Vec::new() },
         tf_variable_env,
-        kind_reason,
+        class,
         tracked,
     }
 }
@@ -133,7 +133,7 @@ fn check(inputs: Vec<Input>, shared: &Shared<'_>, mut out: UnitResult) -> UnitRe
     for i in inputs {
         files.push(i.file);
         tf_variable_envs.push(i.tf_variable_env);
-        extra.push((i.kind_reason, i.tracked));
+        extra.push((i.class, i.tracked));
     }
     terraform_root_env(&mut files, &tf_variable_envs);
     compose_env_file_env(&mut files, shared.context);
@@ -189,10 +189,10 @@ fn check(inputs: Vec<Input>, shared: &Shared<'_>, mut out: UnitResult) -> UnitRe
             }
         }
     }
-    for (n, (f, (kind_reason, tracked))) in files.iter().zip(extra).enumerate() {
+    for (n, (f, (class, tracked))) in files.iter().zip(extra).enumerate() {
         let n = n as u32;
         if f.reported {
-            out.rows.push(FileRow { path: f.source.path.clone(), kind: f.kind, kind_reason, env: f.env.clone() });
+            out.rows.push(FileRow { path: f.source.path.clone(), class, env: f.env.clone() });
             let mut list = suppress::parse(&f.source);
             for s in &mut list {
                 s.snippet = Some(completer.place(Loc { file: n, span: s.span }).snippet);

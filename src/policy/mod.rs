@@ -352,13 +352,13 @@ mod tests {
 
     #[test]
     fn unknown_environment_points_at_the_name() {
-        let text = "id: x\nseverity: note\nsummary: s\nhelp: h\nenvironments: [production, qa]\nmatch: {key: A, value: exists}\nmessage: m\n";
+        let text = "id: x\nseverity: note\nsummary: s\nhelp: h\nenvironments: [production, perf]\nmatch: {key: A, value: exists}\nmessage: m\n";
         let p = parse_policy("x.yaml", text).expect("loads");
-        let e = p.check_envs(&EnvTable::default()).expect_err("qa is unknown");
-        assert_eq!(e.message, "unknown environment `qa`");
-        assert_eq!(e.labelled_text().as_deref(), Some("qa"));
+        let e = p.check_envs(&EnvTable::default()).expect_err("perf is unknown");
+        assert_eq!(e.message, "unknown environment `perf`");
+        assert_eq!(e.labelled_text().as_deref(), Some("perf"));
         let mut table = EnvTable::default();
-        table.add_env("qa");
+        table.add_env("perf");
         assert!(p.check_envs(&table).is_ok());
     }
 
