@@ -16,6 +16,7 @@ fn repo_with_warning() -> tempfile::TempDir {
     let dir = tempdir();
     write(dir.path(), "app/.env.production", "A=1\nA=2\n");
     write(dir.path(), "app/.env", "B=1\n");
+    common::keep_dotenv_files(dir.path(), &["app/.env.production", "app/.env"]);
     dir
 }
 
@@ -43,9 +44,10 @@ fn exit_codes_follow_fail_on() {
 fn clean_scan_exits_zero_with_summary() {
     let dir = tempdir();
     write(dir.path(), ".env", "A=1\n");
+    common::keep_dotenv_files(dir.path(), &[".env"]);
     let out = envlint().arg("scan").arg(dir.path()).output().expect("run");
-    assert_eq!(out.status.code(), Some(0));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "no findings in 1 file\n");
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "no findings in 2 files\n");
 }
 
 #[test]
@@ -65,7 +67,7 @@ fn json_matches_the_contract() {
     assert_eq!(v["tool"]["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(
         v["summary"],
-        serde_json::json!({"files": 2, "errors": 0, "warnings": 1, "notes": 0, "suppressed": 0, "baselined": 0})
+        serde_json::json!({"files": 3, "errors": 0, "warnings": 1, "notes": 0, "suppressed": 0, "baselined": 0})
     );
     let f = &v["findings"][0];
     assert_eq!(keys(f), ["env", "fingerprint", "help", "message", "path", "rule", "severity", "span"]);
@@ -79,7 +81,7 @@ fn json_matches_the_contract() {
     );
     assert_eq!(f["fingerprint"].as_str().map(str::len), Some(32));
     // the summary goes to stderr when the report is machine-readable
-    assert!(String::from_utf8_lossy(&out.stderr).contains("0 errors, 1 warning, 0 notes in 2 files"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("0 errors, 1 warning, 0 notes in 3 files"));
 }
 
 #[test]
@@ -158,6 +160,7 @@ fn config_is_found_upward_and_applied() {
     );
     write(dir.path(), "svc/.env", "A=1\nA=2\n");
     write(dir.path(), "legacy/.env", "A=1\nA=2\n");
+    common::keep_dotenv_files(dir.path(), &["svc/.env", "legacy/.env"]);
     let out = envlint().args(["scan", "--format", "json"]).arg(dir.path()).output().expect("run");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let findings = v["findings"].as_array().expect("findings");
@@ -201,11 +204,12 @@ fn binary_and_oversized_files_are_skipped_and_counted() {
     std::fs::write(dir.path().join("logo.png"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").expect("write");
     write(dir.path(), "big.env", &"K=v\n".repeat(400));
     write(dir.path(), "envlint.toml", "max-file-size = 1000\n");
+    common::keep_dotenv_files(dir.path(), &[".env", "big.env"]);
     let out = envlint().arg("scan").arg(dir.path()).output().expect("run");
     assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "no findings in 2 files (2 skipped: 1 binary, 1 over the size limit)\n"
+        "no findings in 3 files (2 skipped: 1 binary, 1 over the size limit)\n"
     );
 }
 

@@ -115,6 +115,7 @@ fn policy_flag_loads_files_and_folders() {
         &std::fs::read_to_string(repo().join("policies/examples/s3-bucket-versioning.yaml")).expect("example"),
     );
     write(dir.path(), ".env.staging", "SAFE_MODE=0\n");
+    common::keep_dotenv_files(dir.path(), &[".env.staging"]);
     write(dir.path(), "infra/main.tf", "resource \"aws_s3_bucket\" \"logs\" {\n  bucket = \"x\"\n}\n");
     let out = envlint()
         .args(["scan", "--format", "json", "--policy"])
@@ -283,6 +284,7 @@ fn a_policy_failing_on_one_file_is_a_warning_and_the_scan_goes_on() {
     std::fs::write(dir.path().join("conflicting.rego"), policy).expect("write");
     std::fs::create_dir_all(dir.path().join("app")).expect("mkdir");
     std::fs::write(dir.path().join("app/.env"), "A=1\nA=2\n").expect("write");
+    common::keep_dotenv_files(dir.path(), &["app/.env"]);
     let out = envlint()
         .args(["scan", "--format", "json", "--policy"])
         .arg(dir.path().join("conflicting.rego"))

@@ -3,7 +3,8 @@
 
 mod common;
 
-use common::{envlint, tempdir, transcript};
+// Not a git repository: this test is about hostile input, not git facts.
+use common::{envlint, plain_tempdir as tempdir, transcript};
 
 fn write(dir: &std::path::Path, rel: &str, bytes: &[u8]) {
     let path = dir.join(rel);

@@ -244,6 +244,7 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
             tracked: input.tracked,
             ignore: &tree,
             settings,
+            report: input.report,
         };
         for rule in rules.iter().filter(|r| settings.rule_enabled_anywhere(r.meta())) {
             let mut po = project::ProjectOut::default();

@@ -3,5 +3,6 @@
 
 pub mod carriers;
 pub mod compose;
+pub mod dotenv;
 pub mod subjects;
 pub mod terraform;

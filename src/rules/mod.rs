@@ -1,7 +1,9 @@
 //! Built-in rules written in code, and the one registry that lists every rule.
 
 pub mod dotenv;
+pub mod env;
 pub mod general;
+pub mod git;
 pub mod secrets;
 
 use crate::policy::PolicyRule;
@@ -17,6 +19,11 @@ pub fn builtin() -> Vec<Box<dyn Rule>> {
         Box::new(dotenv::DuplicateKey),
         Box::new(general::ParseErrorRule),
         Box::new(general::UnusedSuppression),
+        Box::new(git::DotenvNotIgnored),
+        Box::new(git::DotenvTracked),
+        Box::new(dotenv::EnvKeyDrift),
+        Box::new(env::CrossEnvReference),
+        Box::new(env::ProdDbNotReplica),
     ];
     rules.extend(crate::policy::builtin().into_iter().map(|p| Box::new(PolicyRule::new(p)) as Box<dyn Rule>));
     rules.sort_by(|a, b| a.meta().id.cmp(&b.meta().id));
