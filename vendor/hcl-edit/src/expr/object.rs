@@ -1,7 +1,7 @@
 use crate::expr::Expression;
 use crate::{Decor, Decorate, Decorated, Ident, RawString, Span};
 use std::ops::{self, Range};
-use vecmap::map::{MutableKeys, VecMap};
+use vecmap::map::VecMap;
 
 /// An owning iterator over the entries of an `Object`.
 ///
@@ -29,9 +29,14 @@ pub type ObjectIter<'a> = Box<dyn Iterator<Item = (&'a ObjectKey, &'a ObjectValu
 pub type ObjectIterMut<'a> = Box<dyn Iterator<Item = (ObjectKeyMut<'a>, &'a mut ObjectValue)> + 'a>;
 
 /// Type representing a HCL object.
+///
+/// envlint patch: the items are a plain vector so that an object constructor with
+/// duplicate keys (which Terraform accepts; the last one wins when evaluated) keeps
+/// every item in source order. Lookups and updates by key act on the last item with
+/// that key; `remove` drops every item with that key.
 #[derive(Debug, Clone, Eq, Default)]
 pub struct Object {
-    items: VecMap<ObjectKey, ObjectValue>,
+    items: Vec<(ObjectKey, ObjectValue)>,
     trailing: RawString,
     decor: Decor,
     span: Option<Range<usize>>,
@@ -48,7 +53,7 @@ impl Object {
     #[inline]
     pub fn with_capacity(capacity: usize) -> Self {
         Object {
-            items: VecMap::with_capacity(capacity),
+            items: Vec::with_capacity(capacity),
             ..Default::default()
         }
     }
@@ -74,25 +79,33 @@ impl Object {
     /// Return `true` if an equivalent to `key` exists in the object.
     #[inline]
     pub fn contains_key(&self, key: &ObjectKey) -> bool {
-        self.items.contains_key(key)
+        self.position(key).is_some()
+    }
+
+    /// The index of the last item whose key is `key`.
+    fn position(&self, key: &ObjectKey) -> Option<usize> {
+        self.items.iter().rposition(|(k, _)| k == key)
     }
 
     /// Return a reference to the value stored for `key`, if it is present, else `None`.
     #[inline]
     pub fn get(&self, key: &ObjectKey) -> Option<&ObjectValue> {
-        self.items.get(key)
+        self.get_key_value(key).map(|(_, v)| v)
     }
 
     /// Return a mutable reference to the value stored for `key`, if it is present, else `None`.
     #[inline]
     pub fn get_mut(&mut self, key: &ObjectKey) -> Option<&mut ObjectValue> {
-        self.items.get_mut(key)
+        let index = self.position(key)?;
+        Some(&mut self.items[index].1)
     }
 
     /// Return references to the key-value pair stored for `key`, if it is present, else `None`.
     #[inline]
     pub fn get_key_value(&self, key: &ObjectKey) -> Option<(&ObjectKey, &ObjectValue)> {
-        self.items.get_key_value(key)
+        let index = self.position(key)?;
+        let (k, v) = &self.items[index];
+        Some((k, v))
     }
 
     /// Return mutable references to the key-value pair stored for `key`, if it is present, else `None`.
@@ -101,9 +114,9 @@ impl Object {
         &'a mut self,
         key: &ObjectKey,
     ) -> Option<(ObjectKeyMut<'a>, &'a mut ObjectValue)> {
-        self.items
-            .get_full_mut2(key)
-            .map(|(_, k, v)| (ObjectKeyMut::new(k), v))
+        let index = self.position(key)?;
+        let (k, v) = &mut self.items[index];
+        Some((ObjectKeyMut::new(k), v))
     }
 
     /// Insert a key-value pair into the object.
@@ -120,7 +133,21 @@ impl Object {
         key: impl Into<ObjectKey>,
         value: impl Into<ObjectValue>,
     ) -> Option<ObjectValue> {
-        self.items.insert(key.into(), value.into())
+        let key = key.into();
+        match self.position(&key) {
+            Some(index) => Some(std::mem::replace(&mut self.items[index].1, value.into())),
+            None => {
+                self.items.push((key, value.into()));
+                None
+            }
+        }
+    }
+
+    /// Appends a key-value pair, even if an equivalent key already exists (as the parser does
+    /// for object constructors with duplicate keys).
+    #[inline]
+    pub(crate) fn push(&mut self, key: ObjectKey, value: ObjectValue) {
+        self.items.push((key, value));
     }
 
     /// Remove the key-value pair equivalent to `key` and return its value.
@@ -129,7 +156,7 @@ impl Object {
     /// preserving their relative order. **This perturbs the index of all of those elements!**
     #[inline]
     pub fn remove(&mut self, key: &ObjectKey) -> Option<ObjectValue> {
-        self.items.remove(key)
+        self.remove_entry(key).map(|(_, v)| v)
     }
 
     /// Remove and return the key-value pair equivalent to `key`.
@@ -138,14 +165,16 @@ impl Object {
     /// preserving their relative order. **This perturbs the index of all of those elements!**
     #[inline]
     pub fn remove_entry(&mut self, key: &ObjectKey) -> Option<(ObjectKey, ObjectValue)> {
-        self.items.remove_entry(key)
+        let last = self.items.remove(self.position(key)?);
+        self.items.retain(|(k, _)| k != key);
+        Some(last)
     }
 
     /// An iterator visiting all key-value pairs in insertion order. The iterator element type is
     /// `(&'a ObjectKey, &'a ObjectValue)`.
     #[inline]
     pub fn iter(&self) -> ObjectIter<'_> {
-        Box::new(self.items.iter())
+        Box::new(self.items.iter().map(|(k, v)| (k, v)))
     }
 
     /// An iterator visiting all key-value pairs in insertion order, with mutable references to the
@@ -154,7 +183,7 @@ impl Object {
     pub fn iter_mut(&mut self) -> ObjectIterMut<'_> {
         Box::new(
             self.items
-                .iter_mut2()
+                .iter_mut()
                 .map(|(k, v)| (ObjectKeyMut::new(k), v)),
         )
     }
@@ -175,7 +204,7 @@ impl Object {
         self.decor.despan(input);
         self.trailing.despan(input);
 
-        for (key, value) in self.items.iter_mut2() {
+        for (key, value) in &mut self.items {
             key.despan(input);
             value.despan(input);
         }
@@ -191,7 +220,7 @@ impl PartialEq for Object {
 impl From<VecMap<ObjectKey, ObjectValue>> for Object {
     fn from(items: VecMap<ObjectKey, ObjectValue>) -> Self {
         Object {
-            items,
+            items: items.into_vec(),
             ..Default::default()
         }
     }

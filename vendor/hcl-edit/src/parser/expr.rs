@@ -5,7 +5,7 @@ use super::number::number as num;
 use super::repr::{decorated, prefix_decorated, spanned, suffix_decorated};
 use super::state::ExprParseState;
 use super::string::{cut_char, cut_ident, cut_tag, ident, raw_string, str_ident, string};
-use super::template::{heredoc_template, string_template};
+use super::template::{heredoc_delim_line_end, heredoc_template, string_template};
 use super::trivia::{line_comment, sp, ws};
 
 use crate::expr::{
@@ -16,7 +16,7 @@ use crate::expr::{
 use crate::template::HeredocTemplate;
 use crate::{Decorate, Decorated, Formatted, Ident, RawString, SetSpan, Spanned};
 
-use hcl_primitives::ident::{is_id_continue, is_id_start};
+use hcl_primitives::ident::is_id_start;
 use std::cell::RefCell;
 use winnow::ascii::{crlf, dec_uint, line_ending, newline, space0};
 use winnow::combinator::{
@@ -304,7 +304,9 @@ fn unary_op<'i>(
     move |input: &mut Input<'i>| {
         (
             spanned(unary_operator.map(Spanned::new)),
-            prefix_decorated(sp, nested(expr_term_with_state(state))),
+            // envlint patch: where newlines are insignificant (inside parentheses, brackets,
+            // function arguments), the operand may follow on the next line, as in Terraform.
+            prefix_decorated(ws_or_sp(state), nested(expr_term_with_state(state))),
         )
             .map(|(operator, expr)| {
                 state
@@ -495,10 +497,12 @@ fn for_object_expr<'i>(
         state.borrow_mut().allow_newlines();
         (
             for_intro,
+            // envlint patch: newlines are insignificant inside a `for` expression (as in
+            // Terraform), so the key and value (e.g. a conditional) may span lines.
             separated_pair(
-                decorated(ws, expr, ws),
+                decorated(ws, multiline_expr, ws),
                 cut_tag("=>"),
-                decorated(ws, expr, ws),
+                decorated(ws, multiline_expr, ws),
             ),
             opt(("...", raw_string(ws))),
             opt(for_cond(state)),
@@ -540,19 +544,9 @@ fn object_items<'i>(
                 return Ok(());
             }
 
-            let checkpoint = input.checkpoint();
+            // envlint patch: a key may repeat. Terraform accepts duplicate keys in an object
+            // constructor (the last one wins when evaluated), so every item is kept, in order.
             let mut key = object_key(input)?;
-
-            if object.contains_key(&key) {
-                input.reset(&checkpoint);
-                return cut_err(fail)
-                    .context(StrContext::Label("object item"))
-                    .context(StrContext::Expected(StrContextValue::Description(
-                        "unique object key; found redefined object key",
-                    )))
-                    .parse_next(input);
-            }
-
             let mut value = object_value(input)?;
             key.decor_mut().set_prefix(trailing);
 
@@ -563,7 +557,7 @@ fn object_items<'i>(
             let value_terminator = match ch {
                 '}' => {
                     value.set_terminator(ObjectValueTerminator::None);
-                    object.insert(key, value);
+                    object.push(key, value);
                     state.borrow_mut().on_expr_term(Expression::Object(object));
                     return Ok(());
                 }
@@ -605,7 +599,7 @@ fn object_items<'i>(
             };
 
             value.set_terminator(value_terminator);
-            object.insert(key, value);
+            object.push(key, value);
         }
     }
 }
@@ -679,7 +673,9 @@ fn for_intro(input: &mut Input) -> ModalResult<ForIntro> {
             (
                 decorated(ws, cut_ident, ws),
                 opt(preceded(',', decorated(ws, cut_ident, ws))),
-                preceded(cut_tag("in"), decorated(ws, expr, ws)),
+                // envlint patch: newlines are insignificant inside a `for` expression (as in
+                // Terraform), so the collection may span lines.
+                preceded(cut_tag("in"), decorated(ws, multiline_expr, ws)),
             ),
             cut_char(':'),
         )
@@ -731,7 +727,7 @@ fn heredoc<'i>(
             spanned(heredoc_template(delim)),
             terminated(
                 raw_string(space0),
-                cut_err(terminated(delim, not(one_of(is_id_continue)))).context(
+                cut_err(terminated(delim, heredoc_delim_line_end)).context(
                     StrContext::Expected(StrContextValue::Description("heredoc end delimiter")),
                 ),
             ),

@@ -17,10 +17,9 @@ use crate::{SetSpan, Span, Spanned};
 
 use std::borrow::Cow;
 use winnow::ascii::{line_ending, space0};
-use winnow::combinator::{alt, delimited, not, opt, preceded, repeat, separated_pair, terminated};
-use winnow::token::one_of;
-
-use hcl_primitives::ident::is_id_continue;
+use winnow::combinator::{
+    alt, delimited, eof, opt, peek, preceded, repeat, separated_pair, terminated,
+};
 
 pub(super) fn string_template(input: &mut Input) -> ModalResult<StringTemplate> {
     delimited('"', elements(build_string(quoted_string_fragment)), '"')
@@ -48,9 +47,22 @@ pub(super) fn heredoc_template<'a>(
         //
         // Handling this case via parser combinators is quite tricky and thus we'll manually add
         // the line ending to the last template element below.
-        let heredoc_end = (line_ending, space0, delim, not(one_of(is_id_continue))).take();
+        //
+        // envlint patch: as in Terraform, only a line that holds nothing but the delimiter
+        // (and blanks) ends the heredoc; `EOF"` or `EOF)` on a line is heredoc content.
+        let heredoc_end = (line_ending, space0, delim, heredoc_delim_line_end).take();
         let literal_end = alt(("${", "%{", heredoc_end));
         let literal = template_literal(literal_end);
+
+        // envlint patch: a first line that holds only the delimiter ends the heredoc at once
+        // (an empty heredoc), as in Terraform; later lines with the same delimiter must not be
+        // searched for instead.
+        if opt(peek((space0, delim, heredoc_delim_line_end)))
+            .parse_next(input)?
+            .is_some()
+        {
+            return Ok(Template::default());
+        }
 
         // Use `opt` to handle an empty template.
         opt((elements(literal), line_ending.with_span()).map(
@@ -73,6 +85,14 @@ pub(super) fn heredoc_template<'a>(
         .map(Option::unwrap_or_default)
         .parse_next(input)
     }
+}
+
+/// What may follow a heredoc's end delimiter on its line: blanks, then the line ending or the end
+/// of input (not consumed).
+pub(super) fn heredoc_delim_line_end(input: &mut Input) -> ModalResult<()> {
+    peek((space0, alt((line_ending.void(), eof.void()))))
+        .void()
+        .parse_next(input)
 }
 
 #[inline]
