@@ -775,9 +775,8 @@ inputs = {
             ("negation on the next line", "a = [-\n  x]\n", &["a", "0"], Want::Expr, "-\n  x"),
         ];
         for &(name, text, path, ref want, span_text) in cases {
-            let root = parse(text)
-                .map(|d| d.roots.into_iter().next().expect("a root"))
-                .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            let root =
+                parse(text).map_or_else(|e| panic!("{name}: {e:?}"), |d| d.roots.into_iter().next().expect("a root"));
             let mut node = &root;
             for key in path {
                 node = match key.parse::<usize>() {
@@ -889,6 +888,17 @@ inputs = {
         let chain = format!("a = x{}", ".y".repeat(100_000));
         let root = parse_root(&chain);
         assert_eq!(root.get("a").map(|n| n.span.len()), Some(chain.len() - 4));
+    }
+
+    #[test]
+    fn a_50_mib_line_parses() {
+        let value = "x".repeat(50 << 20);
+        let text = format!("a = \"{value}\"\n");
+        let root = parse_root(&text);
+        assert_eq!(root.get("a").map(|n| n.span), Some(Span::new(4, text.len() - 1)));
+        let text = format!("a = \"{value}");
+        let err = parse(&text).expect_err("unterminated");
+        assert!(err.span.end as usize <= text.len());
     }
 
     #[test]
