@@ -209,24 +209,13 @@ impl<'a> Parser<'a> {
     /// An unquoted value: up to the line end or an inline ` #` comment, trimmed.
     fn unquoted(&mut self) -> Node {
         let start = self.pos;
-        let mut end = start;
-        while let Some(c) = self.peek_char() {
-            match c {
-                '\n' | '\r' => break,
-                '#' if self.pos > start && self.bytes[self.pos - 1] == b' ' => {
-                    self.skip_to_line_end();
-                    break;
-                }
-                _ => {
-                    self.pos += c.len_utf8();
-                    if !c.is_whitespace() {
-                        end = self.pos;
-                    }
-                }
-            }
-        }
+        let line_len = self.bytes[start..].iter().position(|&b| b == b'\n' || b == b'\r');
+        let line_end = line_len.map_or(self.bytes.len(), |n| start + n);
+        let line = self.slice(start, line_end);
+        let value = line.find(" #").map_or(line, |cut| &line[..cut]).trim_end();
+        self.pos = line_end;
         self.finish_line();
-        Node::new(Span::new(start, end), Value::String(self.slice(start, end).into()))
+        Node::new(Span::new(start, start + value.len()), Value::String(value.into()))
     }
 
     /// A quoted value; `self.pos` is at the opening quote.
@@ -236,6 +225,9 @@ impl<'a> Parser<'a> {
         self.pos = start;
         let mut plain = true;
         loop {
+            // Skip to the next byte that matters.
+            let skip = self.bytes[self.pos..].iter().position(|&b| b == quote || b == b'\\' || b == b'\r');
+            self.pos = skip.map_or(self.bytes.len(), |n| self.pos + n);
             match self.peek() {
                 None => {
                     return Err(ParseError::new(
@@ -310,13 +302,12 @@ fn decode(raw: &str, double: bool) -> Box<str> {
                     }
                     _ => None,
                 };
-                match decoded {
-                    Some(d) => out.push(d),
-                    None => {
-                        out.push('\\');
-                        if next == '\r' && chars.peek() == Some(&'\n') {
-                            continue;
-                        }
+                if let Some(d) = decoded {
+                    out.push(d);
+                } else {
+                    out.push('\\');
+                    // A `\r\n` after the backslash folds like any other.
+                    if next != '\r' || chars.peek() != Some(&'\n') {
                         out.push(next);
                     }
                 }
@@ -331,6 +322,9 @@ fn decode(raw: &str, double: bool) -> Box<str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// (key, value (`None` = bare key))
+    type KeyValues<'a> = &'a [(&'a str, Option<&'a str>)];
 
     /// (key, key text at span, value (`None` = bare key), value text at span)
     type Expected<'a> = &'a [(&'a str, &'a str, Option<&'a str>, &'a str)];
@@ -585,7 +579,7 @@ mod tests {
             ("OPTION_G", Some("")),
             ("OPTION_H", Some("my string")),
         ];
-        let cases: &[(&str, &[(&str, Option<&str>)])] = &[
+        let cases: &[(&str, KeyValues)] = &[
             (plain, plain_values),
             (&bom, plain_values),
             (
@@ -696,6 +690,18 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_50_mib_line_parses() {
+        let value = "x".repeat(50 << 20);
+        for text in [format!("A={value} # {value}\n"), format!("A=\"{value}\"\n")] {
+            let got = entries(&text);
+            assert_eq!(got.len(), 1);
+            assert!(got[0].value.span.len() >= value.len());
+        }
+        let text = format!("A=\"{value}");
+        assert_eq!(parse(&text).expect_err("unterminated").span, Span::at(2));
     }
 
     /// Every span of a parse result (or error) lies on character boundaries.
