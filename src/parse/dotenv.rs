@@ -1,46 +1,57 @@
-//! dotenv adapter: a hand-written, single-pass parser for `.env` files in the dialect
+//! dotenv adapter: a hand-written, single-pass parser for `.env` files in the dialects
 //! docker compose (compose-go's `dotenv` package) and python-dotenv read.
 //!
 //! The result is one root [`Value::Map`] spanning the whole file, with one
 //! [`Entry`] per assignment in source order (duplicates kept). Every value is a
-//! [`Value::String`] holding the text as compose reads it (variables such as
-//! `${X}` are kept as written, not expanded); a bare `KEY` line (compose's
-//! "inherit from the shell" form) gives [`Value::Null`].
+//! [`Value::String`] holding the text as the consumer reads it (variables such as
+//! `${X}` are kept as written, not expanded); a bare `KEY` line ("inherit from the
+//! shell" in compose) gives [`Value::Null`].
 //!
 //! Spans are byte ranges into the original text (a leading UTF-8 BOM included):
 //!
-//! * key span: exactly the key token (no `export`, no whitespace, no `=`);
+//! * key span: exactly the key token (no `export`, no whitespace, no `=`, no quotes);
 //! * quoted value span: the bytes between the quotes, quotes excluded;
 //! * unquoted value span: the value trimmed of surrounding whitespace, before any
 //!   inline comment;
 //! * empty value (`KEY=`): an empty span where the value would start, after the
 //!   `=` and any blanks; bare key: an empty span right after the key.
 //!
-//! What is accepted is what compose accepts, plus what python-dotenv accepts where
-//! compose would refuse but the meaning is plain (a file either consumer reads must not
-//! be a parse error). Values are what compose reads. In detail:
+//! A file is accepted when docker compose or python-dotenv accepts it: it is read as
+//! compose reads it, and only if compose would refuse it, as python-dotenv reads it.
+//! When both refuse it, the error is compose's. In both dialects:
 //!
 //! * Line endings are `\n`, `\r\n`, or a lone `\r` (as python-dotenv reads files).
 //!   "Blanks" are whitespace other than line breaks (spaces, tabs, NBSP, ...).
 //! * `export` followed by blanks and a key is a prefix; `export=1`, `export = 1` and a
-//!   lone `export` treat `export` as the key itself.
-//! * A key is a run of characters other than whitespace, `=`, `:`, `#` and quotes. It
-//!   may begin with a digit (`456=ABC`), and hold non-ASCII letters, `.`, `-`, `[`, `]`
-//!   (compose) or other symbols such as `ProgramFiles(x86)` (python-dotenv). Blanks may
-//!   surround the separator, which is `=` or, as in compose, `:` (`KEY: value`).
-//!   A key alone on its line, or followed by a `#` comment, is a bare key.
-//! * An unquoted value runs to the end of the line; a `#` preceded by a space starts an
-//!   inline comment (compose cuts at ` #`, so `A=1\t#x` is `1\t#x` and `A=a#b` is
-//!   `a#b`); trailing whitespace is trimmed. Backticks are not quotes.
-//! * Single and double quotes may span lines. Inside both, a backslash keeps the next
-//!   character from closing the value: `'Let\'s go'` is `Let's go`. In single quotes
-//!   nothing else is decoded. In double quotes `\a \b \f \n \r \t \v \" \\ \$` and
-//!   `\0` followed by three octal digits are decoded; any other escape stays as written
-//!   (backslash included). Inside quotes `\r\n` becomes `\n`.
+//!   lone `export` treat `export` as the key itself. A key alone on its line is a bare key.
+//! * Blanks may surround the `=`. An unquoted value runs to the end of the line, where
+//!   an inline comment may cut it, and is trimmed. Backticks are not quotes.
+//! * Single and double quotes may span lines; inside them `\r\n` becomes `\n`.
+//! * A key with blanks inside (`INVALID LINE`), a missing key (`=value`, which compose
+//!   would take as an empty name) and a quote never closed are errors.
+//!
+//! Compose ([`Dialect::Compose`]):
+//!
+//! * A key is made of letters and digits (any script; it may begin with a digit, as in
+//!   `456=ABC`), `_`, `.`, `-`, `[` and `]`. `:` separates like `=` (`KEY: value`).
+//! * A `#` preceded by a space starts an inline comment: `A=1\t#x` is `1\t#x`, `A=a#b`
+//!   is `a#b`.
+//! * Inside both quotes, a backslash keeps the next character from closing the value:
+//!   `'Let\'s go'` is `Let's go`. In single quotes nothing else is decoded. In double
+//!   quotes `\a \b \f \n \r \t \v \" \\ \$` and `\0` followed by three octal digits are
+//!   decoded; any other escape stays as written (backslash included).
 //! * After a closing quote, blanks and a `#` comment may follow; anything else on the
-//!   line starts the next assignment, as compose reads it (`A="x" B=2` sets both).
-//! * Errors: a key with blanks inside (`INVALID LINE`), a missing key (`=value`), a
-//!   quote that is never closed.
+//!   line starts the next assignment (`A="x" B=2` sets both).
+//!
+//! python-dotenv ([`Dialect::Python`]), for what compose refuses:
+//!
+//! * A key is any run of characters other than whitespace, `=` and `#`
+//!   (`ProgramFiles(x86)`, `"QUOTED"`), or a single-quoted name (`'KEY'=1` is `KEY`).
+//!   A bare key may be followed by a `#` comment.
+//! * A `#` after any whitespace starts an inline comment.
+//! * A backslash keeps only the closing quote from closing the value. Double quotes
+//!   decode `\\ \' \" \a \b \f \n \r \t \v`, single quotes `\\` and `\'`.
+//! * After a closing quote only blanks and a `#` comment may follow.
 
 use crate::model::{Document, Entry, Node, Value};
 use crate::parse::ParseError;
@@ -48,9 +59,24 @@ use crate::span::Span;
 
 const BOM: &str = "\u{feff}";
 
-/// Parses dotenv text into a document with a single map root.
+/// The dotenv reading a file is parsed with (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// docker compose (compose-go's `dotenv` package).
+    Compose,
+    /// python-dotenv.
+    Python,
+}
+
+/// Parses dotenv text into a document with a single map root: as docker compose reads
+/// it, else as python-dotenv reads it (see the module docs).
 pub fn parse(text: &str) -> Result<Document, ParseError> {
-    let mut parser = Parser { text, bytes: text.as_bytes(), pos: 0 };
+    parse_dialect(text, Dialect::Compose).or_else(|compose| parse_dialect(text, Dialect::Python).map_err(|_| compose))
+}
+
+/// Parses dotenv text as one consumer reads it.
+pub fn parse_dialect(text: &str, dialect: Dialect) -> Result<Document, ParseError> {
+    let mut parser = Parser { text, bytes: text.as_bytes(), pos: 0, dialect };
     if text.starts_with(BOM) {
         parser.pos = BOM.len();
     }
@@ -68,10 +94,6 @@ fn is_blank(c: char) -> bool {
     c.is_whitespace() && c != '\n' && c != '\r'
 }
 
-fn is_key_char(c: char) -> bool {
-    !c.is_whitespace() && !matches!(c, '=' | ':' | '#' | '"' | '\'')
-}
-
 fn quote_kind(quote: u8) -> &'static str {
     if quote == b'"' { "double-quoted" } else { "single-quoted" }
 }
@@ -80,6 +102,7 @@ struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
+    dialect: Dialect,
 }
 
 impl<'a> Parser<'a> {
@@ -95,6 +118,17 @@ impl<'a> Parser<'a> {
         matches!(self.peek(), None | Some(b'\n' | b'\r'))
     }
 
+    fn is_key_char(&self, c: char) -> bool {
+        match self.dialect {
+            Dialect::Compose => c.is_alphanumeric() || matches!(c, '_' | '.' | '-' | '[' | ']'),
+            Dialect::Python => !c.is_whitespace() && c != '=' && c != '#',
+        }
+    }
+
+    fn is_separator(&self, b: u8) -> bool {
+        b == b'=' || (b == b':' && self.dialect == Dialect::Compose)
+    }
+
     fn skip_blanks(&mut self) {
         while let Some(c) = self.peek_char().filter(|&c| is_blank(c)) {
             self.pos += c.len_utf8();
@@ -103,9 +137,8 @@ impl<'a> Parser<'a> {
 
     /// Skips the rest of the line (a comment), stopping before its line ending.
     fn skip_to_line_end(&mut self) {
-        while !self.at_line_end() {
-            self.pos += 1;
-        }
+        let rest = self.bytes[self.pos..].iter().position(|&b| b == b'\n' || b == b'\r');
+        self.pos = rest.map_or(self.bytes.len(), |n| self.pos + n);
     }
 
     /// Consumes one line ending (`\n`, `\r\n` or `\r`) if there is one.
@@ -154,10 +187,24 @@ impl<'a> Parser<'a> {
 
         let (mut key_start, mut key_end) = self.key(line_start, None)?;
         self.skip_blanks();
+        if self.slice(key_start, key_end) == "export" && self.pos > key_end {
+            // Both read `export` and blanks as the prefix: with nothing after it, the name
+            // is missing; python-dotenv reads `export # ...` as a comment.
+            if self.at_line_end() {
+                return Err(ParseError::new(
+                    Span::at(line_start),
+                    format!("expected a variable name after `export`, found {}", self.found(self.pos)),
+                ));
+            }
+            if self.peek() == Some(b'#') && self.dialect == Dialect::Python {
+                self.end_line();
+                return Ok(None);
+            }
+        }
         if self.slice(key_start, key_end) == "export"
             && self.pos > key_end
             && !self.at_line_end()
-            && !matches!(self.peek(), Some(b'=' | b':' | b'#'))
+            && !self.peek().is_some_and(|b| self.is_separator(b) || b == b'#')
         {
             (key_start, key_end) = self.key(line_start, Some("after `export`"))?;
             self.skip_blanks();
@@ -166,11 +213,15 @@ impl<'a> Parser<'a> {
         let key_span = Span::new(key_start, key_end);
 
         let value = match self.peek() {
-            None | Some(b'\n' | b'\r' | b'#') => {
+            None | Some(b'\n' | b'\r') => {
+                self.finish_line();
+                Node::new(Span::at(key_end), Value::Null)
+            }
+            Some(b'#') if self.dialect == Dialect::Python => {
                 self.end_line();
                 Node::new(Span::at(key_end), Value::Null)
             }
-            Some(b'=' | b':') => {
+            Some(b) if self.is_separator(b) => {
                 self.pos += 1;
                 self.skip_blanks();
                 match self.peek() {
@@ -179,7 +230,7 @@ impl<'a> Parser<'a> {
                 }
             }
             Some(_) => {
-                let message = if self.peek_char().is_some_and(is_key_char) {
+                let message = if self.peek_char().is_some_and(|c| self.is_key_char(c)) {
                     format!("a variable name cannot contain blanks: `{key}` is followed by {}", self.found(self.pos))
                 } else {
                     format!("expected `=` after variable name `{key}`, found {}", self.found(self.pos))
@@ -190,10 +241,20 @@ impl<'a> Parser<'a> {
         Ok(Some(Entry::new(key_span, key, value)))
     }
 
-    /// Reads a key token (see the module docs), returning its byte range.
+    /// Reads a key token (see the module docs), returning its byte range (inside the
+    /// quotes of a python-dotenv single-quoted name).
     fn key(&mut self, line_start: usize, context: Option<&str>) -> Result<(usize, usize), ParseError> {
         let start = self.pos;
-        while let Some(c) = self.peek_char().filter(|&c| is_key_char(c)) {
+        if self.dialect == Dialect::Python && self.peek() == Some(b'\'') {
+            // As python-dotenv: a non-empty name up to the next quote, wherever it is.
+            let close = self.bytes[start + 1..].iter().position(|&b| b == b'\'');
+            let Some(len) = close.filter(|&len| len > 0) else {
+                return Err(ParseError::new(Span::at(line_start), "unterminated single-quoted variable name"));
+            };
+            self.pos = start + 1 + len + 1;
+            return Ok((start + 1, start + 1 + len));
+        }
+        while let Some(c) = self.peek_char().filter(|&c| self.is_key_char(c)) {
             self.pos += c.len_utf8();
         }
         if self.pos == start {
@@ -206,14 +267,18 @@ impl<'a> Parser<'a> {
         Ok((start, self.pos))
     }
 
-    /// An unquoted value: up to the line end or an inline ` #` comment, trimmed.
+    /// An unquoted value: up to the line end or an inline comment, trimmed.
     fn unquoted(&mut self) -> Node {
         let start = self.pos;
-        let line_len = self.bytes[start..].iter().position(|&b| b == b'\n' || b == b'\r');
-        let line_end = line_len.map_or(self.bytes.len(), |n| start + n);
-        let line = self.slice(start, line_end);
-        let value = line.find(" #").map_or(line, |cut| &line[..cut]).trim_end();
-        self.pos = line_end;
+        self.skip_to_line_end();
+        let line = self.slice(start, self.pos);
+        let cut = match self.dialect {
+            Dialect::Compose => line.find(" #"),
+            Dialect::Python => {
+                line.match_indices('#').map(|(i, _)| i).find(|&i| line[..i].ends_with(char::is_whitespace))
+            }
+        };
+        let value = cut.map_or(line, |cut| &line[..cut]).trim_end();
         self.finish_line();
         Node::new(Span::new(start, start + value.len()), Value::String(value.into()))
     }
@@ -224,12 +289,19 @@ impl<'a> Parser<'a> {
         let start = open + 1;
         self.pos = start;
         let mut plain = true;
+        // python-dotenv's pattern backtracks: with no closing quote, the last escaped one
+        // closes the value.
+        let mut last_escaped_quote = None;
         loop {
             // Skip to the next byte that matters.
             let skip = self.bytes[self.pos..].iter().position(|&b| b == quote || b == b'\\' || b == b'\r');
             self.pos = skip.map_or(self.bytes.len(), |n| self.pos + n);
             match self.peek() {
                 None => {
+                    if let Some(close) = last_escaped_quote {
+                        self.pos = close;
+                        break;
+                    }
                     return Err(ParseError::new(
                         Span::at(open),
                         format!("unterminated {} value for {key}", quote_kind(quote)),
@@ -237,13 +309,21 @@ impl<'a> Parser<'a> {
                 }
                 Some(b'\\') => {
                     plain = false;
-                    // The escaped character never closes the value; step over it whole.
                     self.pos += 1;
-                    self.pos += self.peek_char().map_or(0, char::len_utf8);
+                    // Compose: the escaped character never closes the value; python-dotenv:
+                    // only an escaped quote is skipped.
+                    match self.dialect {
+                        Dialect::Compose => self.pos += self.peek_char().map_or(0, char::len_utf8),
+                        Dialect::Python if self.peek() == Some(quote) => {
+                            last_escaped_quote = Some(self.pos);
+                            self.pos += 1;
+                        }
+                        Dialect::Python => {}
+                    }
                 }
                 Some(b) if b == quote => break,
-                Some(b) => {
-                    plain &= b != b'\r';
+                Some(_) => {
+                    plain = false;
                     self.pos += 1;
                 }
             }
@@ -251,22 +331,30 @@ impl<'a> Parser<'a> {
         let end = self.pos;
         self.pos += 1;
 
-        // What follows the closing quote: a comment, the line end, or (as compose reads
-        // it) the next assignment on the same line.
+        // What follows the closing quote: a comment, the line end, or (compose) the next
+        // assignment on the same line.
         self.skip_blanks();
         if matches!(self.peek(), None | Some(b'\n' | b'\r' | b'#')) {
             self.end_line();
+        } else if self.dialect == Dialect::Python {
+            return Err(ParseError::new(
+                Span::at(self.pos),
+                format!(
+                    "unexpected {} after the closing quote of {key}; only a `#` comment may follow",
+                    self.found(self.pos)
+                ),
+            ));
         }
 
         let raw = self.slice(start, end);
-        let value = if plain { raw.into() } else { decode(raw, quote == b'"') };
+        let value = if plain { raw.into() } else { decode(raw, quote == b'"', self.dialect) };
         Ok(Node::new(Span::new(start, end), Value::String(value)))
     }
 }
 
-/// Decodes a quoted value's content as compose does: `\r\n` becomes `\n`; in single
-/// quotes only `\'` is decoded; in double quotes the escapes listed in the module docs.
-fn decode(raw: &str, double: bool) -> Box<str> {
+/// Decodes a quoted value's content as the dialect does (see the module docs);
+/// `\r\n` becomes `\n`.
+fn decode(raw: &str, double: bool, dialect: Dialect) -> Box<str> {
     let mut out = String::with_capacity(raw.len());
     let mut chars = raw.chars().peekable();
     while let Some(c) = chars.next() {
@@ -276,18 +364,18 @@ fn decode(raw: &str, double: bool) -> Box<str> {
                     out.push('\\');
                     break;
                 };
-                let decoded = match next {
-                    '\'' if !double => Some('\''),
-                    _ if !double => None,
-                    'a' => Some('\u{7}'),
-                    'b' => Some('\u{8}'),
-                    'f' => Some('\u{c}'),
-                    'n' => Some('\n'),
-                    'r' => Some('\r'),
-                    't' => Some('\t'),
-                    'v' => Some('\u{b}'),
-                    '"' | '\\' | '$' => Some(next),
-                    '0' => {
+                let decoded = match (next, double, dialect) {
+                    ('\'', false, _) | ('\\', false, Dialect::Python) => Some(next),
+                    (_, false, _) => None,
+                    ('a', ..) => Some('\u{7}'),
+                    ('b', ..) => Some('\u{8}'),
+                    ('f', ..) => Some('\u{c}'),
+                    ('n', ..) => Some('\n'),
+                    ('r', ..) => Some('\r'),
+                    ('t', ..) => Some('\t'),
+                    ('v', ..) => Some('\u{b}'),
+                    ('"' | '\\', ..) | ('$', _, Dialect::Compose) | ('\'', _, Dialect::Python) => Some(next),
+                    ('0', _, Dialect::Compose) => {
                         let digits: String =
                             std::iter::from_fn(|| chars.next_if(char::is_ascii_digit)).take(3).collect();
                         match u8::from_str_radix(&digits, 8) {
@@ -560,6 +648,66 @@ mod tests {
         check_table(cases);
     }
 
+    /// What python-dotenv reads, for files compose refuses, and how each dialect reads
+    /// the constructs where they differ: (input, compose's reading or `None` if compose
+    /// refuses it, python-dotenv's reading or `None`).
+    #[test]
+    fn python_dotenv_reads_what_compose_refuses() {
+        let cases: &[(&str, Option<KeyValues>, Option<KeyValues>)] = &[
+            // bare keys with a comment, parentheses, quotes and other symbols in names
+            ("BAR # c\nBAZ#c\n", None, Some(&[("BAR", None), ("BAZ", None)])),
+            ("ProgramFiles(x86)\n", None, Some(&[("ProgramFiles(x86)", None)])),
+            ("'KEY'=1\n\"Q\"=2\n", None, Some(&[("KEY", Some("1")), ("\"Q\"", Some("2"))])),
+            // a multi-line backtick value (Node's dotenv) is lines of bare keys to both
+            (
+                "B=`THIS\nIS\n\"MULTILINE'S\"\nSTRING`\n",
+                None,
+                Some(&[("B", Some("`THIS")), ("IS", None), ("\"MULTILINE'S\"", None), ("STRING`", None)]),
+            ),
+            // inline comments: compose cuts at a space, python-dotenv at any whitespace
+            ("A=1\t#note\n", Some(&[("A", Some("1\t#note"))]), Some(&[("A", Some("1"))])),
+            // escapes
+            ("A=\"a\\'b\\$c\"\n", Some(&[("A", Some("a\\'b$c"))]), Some(&[("A", Some("a'b\\$c"))])),
+            ("A='a\\\\b'\n", Some(&[("A", Some("a\\\\b"))]), Some(&[("A", Some("a\\b"))])),
+            // python-dotenv's quote pattern backtracks to the last escaped quote
+            ("D=\"abc\\\"\n", None, Some(&[("D", Some("abc\\"))])),
+            // `export` then a comment is a comment to python-dotenv
+            ("export # c\nA=1\n", None, Some(&[("A", Some("1"))])),
+            // compose only: `:` separator, text after a closing quote
+            ("KEY: v\n", Some(&[("KEY", Some("v"))]), None),
+            ("A=\"x\" y\n", Some(&[("A", Some("x")), ("y", None)]), None),
+        ];
+        let read = |text: &str, dialect| {
+            parse_dialect(text, dialect).ok().map(|doc| {
+                doc.roots[0]
+                    .entries()
+                    .iter()
+                    .map(|e| (e.key.value.to_string(), e.value.as_str().map(str::to_owned)))
+                    .collect::<Vec<_>>()
+            })
+        };
+        let owned = |kv: Option<KeyValues>| {
+            kv.map(|kv| kv.iter().map(|(k, v)| ((*k).to_owned(), v.map(str::to_owned))).collect::<Vec<_>>())
+        };
+        for &(text, compose, python) in cases {
+            assert_eq!(read(text, Dialect::Compose), owned(compose), "compose: {text:?}");
+            assert_eq!(read(text, Dialect::Python), owned(python), "python-dotenv: {text:?}");
+            // `parse` reads as compose when it can, else as python-dotenv.
+            let want = owned(compose).or(owned(python));
+            let got = parse(text).ok().map(|doc| {
+                doc.roots[0]
+                    .entries()
+                    .iter()
+                    .map(|e| (e.key.value.to_string(), e.value.as_str().map(str::to_owned)))
+                    .collect::<Vec<_>>()
+            });
+            assert_eq!(got, want, "{text:?}");
+        }
+        // a single-quoted name's span is inside the quotes
+        let got = entries("'KEY'=1");
+        assert_eq!(got[0].key.span, Span::new(1, 4));
+    }
+
     /// compose-go's fixtures (`dotenv/fixtures`), as compose reads them.
     #[test]
     fn compose_fixtures() {
@@ -663,22 +811,21 @@ mod tests {
                 "`INVALID` is followed by 'L'",
             ),
             ("=value\n", 0, "expected a variable name, found '='"),
-            ("A=1\n  :X=1\n", 4, "found ':'"),
-            ("\"KEY\"=1\n", 0, "found '\"'"),
+            ("A=1\n  'X=1\n", 4, "found '\\''"),
             ("A=1\r\nKEY \"v\"\r\n", 5, "expected `=` after variable name `KEY`, found '\"'"),
-            ("A=1\nexport \"A\"=2\n", 4, "after `export`"),
+            ("A=1\nexport 'A=2\n", 4, "after `export`"),
             ("A=1\nKE Y=2\n", 4, "`KE`"),
             ("A=\"abc\n", 2, "unterminated double-quoted value for A"),
             ("X=1\nB = 'abc\ndef\n", 8, "unterminated single-quoted value for B"),
-            ("D=\"abc\\\"", 2, "unterminated double-quoted value for D"),
+            ("D=\"abc\\\"x", 2, "unterminated double-quoted value for D"),
             ("D=\"abc\\", 2, "unterminated double-quoted value for D"),
-            ("D='abc\\'", 2, "unterminated single-quoted value for D"),
+            ("D='abc\\'x", 2, "unterminated single-quoted value for D"),
             ("# é\nE=\"🦀", 7, "unterminated double-quoted value for E"),
             ("A=\"x\" y z\n", 6, "`y` is followed by 'z'"),
             // a unified diff named like a dotenv file
             ("diff --git a/.env b/.env\n--- a/.env\n+++ b/.env\n@@ -1 +1 @@\n-A=1\n+A=2\n", 0, "`diff`"),
             // a Jinja template
-            ("{% if prod %}\nDEBUG=false\n{% endif %}\n", 0, "`{%`"),
+            ("{% if prod %}\nDEBUG=false\n{% endif %}\n", 0, "expected a variable name, found '{'"),
         ];
         for &(text, offset, fragment) in cases {
             match parse(text) {
