@@ -74,6 +74,7 @@ fn hostile_inputs_do_not_stop_the_scan() {
 /// nesting are still parse errors.
 #[test]
 fn aliases_used_deep_are_checked_like_any_value() {
+    use std::fmt::Write as _;
     let dir = tempdir();
     let d = dir.path();
     // the alias's own nesting, replayed 20 levels deep in an extension field, broke the
@@ -83,13 +84,13 @@ fn aliases_used_deep_are_checked_like_any_value() {
     );
     compose += "x-meta:\n";
     for i in 0..18 {
-        compose += &format!("{}n{i}:\n", "  ".repeat(i + 1));
+        writeln!(compose, "{}n{i}:", "  ".repeat(i + 1)).expect("write to String");
     }
-    compose += &format!("{}copy: *env\n", "  ".repeat(19));
+    writeln!(compose, "{}copy: *env", "  ".repeat(19)).expect("write to String");
     write(d, "deploy/docker-compose.prod.yml", compose.as_bytes());
     let mut gitlab = String::from(".t0: &t0\n  image: alpine\n");
     for i in 1..=60 {
-        gitlab += &format!(".t{i}: &t{i}\n  <<: *t{}\n  variables: {{V{i}: \"{i}\"}}\n", i - 1);
+        writeln!(gitlab, ".t{i}: &t{i}\n  <<: *t{}\n  variables: {{V{i}: \"{i}\"}}", i - 1).expect("write to String");
     }
     gitlab += "deploy:\n  <<: *t60\n  environment: production\n  script: [make]\n";
     write(d, ".gitlab-ci.yml", gitlab.as_bytes());

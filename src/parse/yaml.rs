@@ -263,7 +263,14 @@ fn convert_error(err: &serde_saphyr::Error, text: &str) -> ParseError {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ");
-    let message = if message.is_empty() { "invalid YAML".to_owned() } else { message };
+    let message = if message.is_empty() {
+        "invalid YAML".to_owned()
+    } else if message.starts_with("recursive references require") {
+        // saphyr's wording is about Rust types
+        "recursive alias: the alias is inside the node its anchor names".to_owned()
+    } else {
+        message
+    };
     let (offset, message) = stopping_point(text, offset, message);
     ParseError::new(Span::at(offset), message)
 }
@@ -1261,6 +1268,7 @@ jobs:
             ("a: *b", 3, "alias references unknown anchor"),
             ("a: \"\\q\"", 5, "while parsing a quoted scalar, found unknown escape character"),
             ("]", 0, "misplaced bracket"),
+            ("a: &r\n  b: *r\n", 11, "recursive alias"),
             ("a: !!int x", 9, "invalid u64"),
             ("a:\n  <<: 1\n", 9, "YAML merge value must be"),
         ];
