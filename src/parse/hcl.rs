@@ -11,6 +11,12 @@
 //!   [`Value::Expr`] holding exactly its source text.
 //!
 //! Spans are byte ranges of the bare tokens: never any surrounding whitespace or comments.
+//!
+//! What parses is what Terraform accepts: hcl-edit is patched for that (see
+//! `vendor/hcl-edit/PATCHES.md`). An object constructor may repeat a key (Terraform keeps
+//! the last when it evaluates the object): every entry is kept, in order, so
+//! [`Node::get`] sees the one that wins. Repeating an attribute in a body is an error, as
+//! in Terraform.
 
 use std::ops::Range;
 
