@@ -10,6 +10,7 @@ pub mod engine;
 pub mod env;
 pub mod finding;
 pub mod formats;
+pub mod glob;
 pub mod model;
 pub mod parse;
 pub mod policy;
@@ -138,8 +139,8 @@ fn prepare(walk: &WalkArgs, extra_policies: &[PathBuf]) -> Result<Prepared, Repo
                 "invalid --env `{flag}`: unknown environment `{env}`"
             ));
         };
-        let matcher =
-            globset::Glob::new(glob).map_err(|e| miette!("invalid --env glob `{glob}`: {e}"))?.compile_matcher();
+        let matcher = crate::glob::matcher(glob)
+            .map_err(|e| miette!("invalid --env glob `{}`: {e}", crate::glob::shown(glob)))?;
         env_flags.push((glob.to_owned(), matcher, canonical));
     }
     let threads =
