@@ -194,6 +194,20 @@ fn malformed_policy_exits_two_pointing_at_the_span() {
 }
 
 #[test]
+fn pathological_selectors_and_key_globs_exit_cleanly() {
+    let base = "id: p\nseverity: note\nsummary: s\nhelp: h\nmatch:\n  MATCH\nmessage: m\n";
+    // 5000 nested parentheses overflowed the stack of the JSONPath parser
+    let deep = format!("select: \"$[?{}@.a{}]\"\n  exists: x", "(".repeat(5000), ")".repeat(5000));
+    let (code, err) = scan_with_policy(&base.replace("MATCH", &deep));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("`select` nests brackets more than 64 deep"), "{err}");
+    // a 1.2 KB key glob (compiled as a regex, not by globset) is fine
+    let glob = format!("key: \"{}{}\"\n  value: truthy", "{a,".repeat(300), "*".repeat(300));
+    let (code, err) = scan_with_policy(&base.replace("MATCH", &glob));
+    assert_eq!(code, Some(0), "{err}");
+}
+
+#[test]
 fn id_collisions_exit_two() {
     let (code, err) = scan_with_policy(&SAFE_MODE.replace("id: staging-safe-mode", "id: prod-debug-enabled"));
     assert_eq!(code, Some(2), "{err}");
