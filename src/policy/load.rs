@@ -44,7 +44,7 @@ const TOP_FIELDS: [&str; 10] =
 const ENV_VAR_FIELDS: [&str; 4] = ["key", "except-key", "value", "message"];
 const SELECT_FIELDS: [&str; 7] = ["select", "value", "exists", "absent", "has-keys", "message", "where"];
 const VALUE_TESTS: [&str; 8] = ["equals", "not-equals", "one-of", "matches", "not-matches", "host", "not", "truthy"];
-/// How deep `(` and `[` may nest in a `select` JSONPath: its parser recurses
+/// How deep `(` and `[` may nest in a `select` selector: its parser recurses
 /// per level and overflowed the stack at a few thousand.
 const MAX_SELECTOR_NESTING: usize = 64;
 const TEST_FIELDS: [&str; 4] = ["name", "file", "content", "expect"];
@@ -81,7 +81,7 @@ impl<'n> Fields<'n> {
 }
 
 /// Parses one policy file; `name` labels the snippet in errors.
-/// Where a JSONPath's `(`/`[` nesting (outside string literals) first exceeds
+/// Where a selector's `(`/`[` nesting (outside string literals) first exceeds
 /// [`MAX_SELECTOR_NESTING`], as a byte offset.
 fn selector_too_deep(text: &str) -> Option<usize> {
     let (mut depth, mut quote, mut escaped) = (0usize, None, false);
@@ -90,7 +90,6 @@ fn selector_too_deep(text: &str) -> Option<usize> {
             (Some(_), _) if escaped => escaped = false,
             (Some(_), '\\') => escaped = true,
             (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
             (None, '\'' | '"') => quote = Some(c),
             (None, '(' | '[') => {
                 depth += 1;
@@ -99,7 +98,7 @@ fn selector_too_deep(text: &str) -> Option<usize> {
                 }
             }
             (None, ')' | ']') => depth = depth.saturating_sub(1),
-            (None, _) => {}
+            _ => {}
         }
     }
     None
