@@ -266,3 +266,58 @@ fn broken_pipe_is_success() {
         .expect("sh");
     assert!(status.stderr.is_empty(), "{}", String::from_utf8_lossy(&status.stderr));
 }
+
+/// 300 nested `{a,...}` alternatives (1.2 KB): globset panicked compiling it (from 125 on).
+fn pathological_glob() -> String {
+    format!("{}b{}", "{a,".repeat(300), "}".repeat(300))
+}
+
+#[test]
+fn pathological_globs_on_the_command_line_exit_two() {
+    let dir = tempdir();
+    write(dir.path(), ".env", "A=1\n");
+    let glob = pathological_glob();
+    let env_flag = format!("{glob}=prod");
+    let long = "[!a]".repeat(2000);
+    let long_flag = format!("{long}=prod");
+    // `--select`/`--ignore` split their value at commas
+    let no_commas = format!("{}b{}", "{".repeat(40), "}".repeat(40));
+    // (args, text expected on stderr)
+    let cases: &[(&[&str], &str)] = &[
+        (&["scan", "--env", &env_flag, "."], "invalid --env glob `{a,{a,"),
+        (&["scan", "--env", &long_flag, "."], "the glob is 8000 bytes long; the limit is 4096"),
+        (&["scan", "--select", &no_commas, "."], "--select: invalid rule pattern"),
+        (&["scan", "--ignore", &no_commas, "."], "nested 40 deep; the limit is 32"),
+        (&["envs", "--env", &env_flag, "."], "invalid --env glob"),
+    ];
+    for &(args, expected) in cases {
+        let out = envlint().current_dir(dir.path()).args(args).output().expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}", transcript(&out));
+        assert!(stderr.contains(expected), "{expected}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn pathological_globs_in_the_config_point_into_the_toml() {
+    let glob = pathological_glob();
+    // (config, text expected on stderr, the line it must point at)
+    let cases = [
+        (format!("[environments]\nprod = [\"{glob}\"]\n"), "invalid glob `{a,{a,", 2),
+        (format!("[rules]\nselect = [\"{glob}\"]\n"), "invalid rule pattern", 2),
+        (format!("[rules]\nignore = [\"parse-error\", \"{glob}\"]\n"), "nested 300 deep", 2),
+        (format!("[secrets]\nskip-paths = [\"{glob}\"]\n"), "invalid glob: `{...}` alternatives", 2),
+        (format!("[[overrides]]\npaths = [\n  \"a/**\",\n  \"{glob}\",\n]\nignore = [\"*\"]\n"), "invalid glob", 4),
+    ];
+    for (config, expected, line) in cases {
+        let dir = tempdir();
+        write(dir.path(), ".env", "A=1\n");
+        write(dir.path(), "envlint.toml", &config);
+        let out = envlint().arg("scan").arg(dir.path()).output().expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}", transcript(&out));
+        assert!(stderr.contains(expected), "{expected}: {stderr}");
+        assert!(stderr.contains(&format!("envlint.toml:{line}:")), "points at line {line}: {stderr}");
+    }
+}

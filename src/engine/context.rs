@@ -171,12 +171,8 @@ fn gitlab_includes(root: Option<&Node>, index: &HashMap<String, usize>, candidat
         }
         let path = path.trim_start_matches('/');
         if path.contains('*') {
-            // A pattern from a file in the repository: bounded, and compiled in isolation.
-            let glob = (path.len() <= 256)
-                .then(|| crate::isolate::run(|| globset::Glob::new(path).map(|g| g.compile_matcher())).ok())
-                .flatten()
-                .and_then(Result::ok);
-            if let Some(glob) = glob {
+            // A pattern from a file in the repository: bounded by the glob guard.
+            if let Ok(glob) = crate::glob::matcher(path) {
                 out.extend((0..candidates.len()).filter(|&i| glob.is_match(&candidates[i].file.rel)));
             }
         } else if let Some(&i) = normalize(path).and_then(|p| index.get(&p)) {
