@@ -369,13 +369,14 @@ fn run_rules(
     if findings.is_empty() {
         return (findings, None, warnings);
     }
-    // Redact with every secret the scanner sees, even where the rule is off or
-    // skips the hit (generic values in dev files): no output ever shows one.
-    let all_hits = if scan_secrets { hits } else { scanner.scan(&file.source.text) };
-    if all_hits.is_empty() {
+    // Redact with every secret the masking pass sees, even where the rule is off or
+    // skips the value (generic values in dev files, unclosed quotes, block scalars),
+    // and with the value of every secret finding: no output ever shows one.
+    let mut spans: Vec<Span> = scanner.mask_spans(&file.source.text);
+    spans.extend(findings.iter().filter(|f| SECRET_RULES.contains(&&*f.rule)).map(|f| f.span));
+    if spans.is_empty() {
         return (findings, Some(file.source.clone()), warnings);
     }
-    let spans: Vec<Span> = all_hits.iter().map(|h| h.span).collect();
     let secrets: Vec<&str> = spans.iter().map(|s| file.source.slice(*s)).collect();
     for f in &mut findings {
         f.message = crate::redact::redact_message(&f.message, &secrets);
@@ -386,6 +387,8 @@ fn run_rules(
 }
 
 const SECRET_RULE: &str = "committed-secret";
+/// Rules whose finding spans are secrets, masked wherever they are shown.
+const SECRET_RULES: &[&str] = &[SECRET_RULE, "default-credential"];
 
 /// Lock files, minified bundles and `[secrets] skip-paths` are not scanned for secrets.
 fn skip_secret_scan(file: &ScannedFile, settings: &Settings) -> bool {

@@ -12,8 +12,12 @@ use crate::rule::Rule;
 /// rule means one line here (the registry test checks order, uniqueness, docs
 /// and fixtures); adding a built-in policy means one line in `policy::BUILTIN`.
 pub fn builtin() -> Vec<Box<dyn Rule>> {
-    let mut rules: Vec<Box<dyn Rule>> =
-        vec![Box::new(secrets::CommittedSecret), Box::new(dotenv::DuplicateKey), Box::new(general::ParseErrorRule)];
+    let mut rules: Vec<Box<dyn Rule>> = vec![
+        Box::new(secrets::CommittedSecret),
+        Box::new(secrets::DefaultCredential),
+        Box::new(dotenv::DuplicateKey),
+        Box::new(general::ParseErrorRule),
+    ];
     rules.extend(crate::policy::builtin().into_iter().map(|p| Box::new(PolicyRule::new(p)) as Box<dyn Rule>));
     rules.sort_by(|a, b| a.meta().id.cmp(&b.meta().id));
     rules

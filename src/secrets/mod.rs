@@ -33,6 +33,7 @@
 
 mod detectors;
 mod filter;
+mod mask;
 mod special;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -41,7 +42,11 @@ use regex::{Regex, RegexSet};
 use crate::span::Span;
 use detectors::{Kind, SPECS, Spec};
 
-pub use filter::{entropy, is_placeholder, looks_like_secret};
+pub use filter::{
+    entropy, is_fill_in, is_machine_generated, is_placeholder, is_reference, is_strong_secret, looks_human_chosen,
+    looks_like_secret, looks_like_secret_literal,
+};
+pub use special::{classify_key, url_password};
 
 /// The most bytes looked at on either side of a keyword for its line.
 const MAX_LINE: usize = 2048;
@@ -130,6 +135,7 @@ impl Scanner {
     #[doc(hidden)]
     pub fn with_strategy(allow: Vec<Regex>, strategy: Strategy) -> Scanner {
         special::init();
+        mask::init();
         let mut detectors = Vec::with_capacity(SPECS.len());
         let mut keywords: Vec<Keyword> = Vec::new();
         let mut patterns: Vec<String> = Vec::new();
