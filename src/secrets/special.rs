@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::detectors::{GENERIC_IDS, GENERIC_KEYWORDS};
-use super::filter::{base64_decode, is_placeholder, is_reference, looks_like_secret};
+use super::filter::{base64_decode, entropy, is_placeholder, is_reference, looks_like_secret};
 
 /// The largest distance searched from a keyword, in bytes (bounds the work on minified files).
 const MAX_BLOCK: usize = 64 * 1024;
@@ -80,7 +80,9 @@ pub fn private_key(text: &str, pos: usize, ends: &[usize]) -> Option<(&'static s
     let base64 = body.replace("\\n", "").replace("\\r", "");
     let b64_chars = base64.bytes().filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')).count();
     let compact: String = base64.chars().filter(|c| !c.is_whitespace() && *c != '"').collect();
-    if b64_chars < 64 || is_placeholder(&compact) {
+    // a key's body is base64 of DER, close to 6 bits per character; a repeated
+    // word (`privatekeyprivatekey...`) stands in for one
+    if b64_chars < 64 || is_placeholder(&compact) || entropy(&compact) < 4.5 {
         return None;
     }
     let id = if label.starts_with("PGP") { "pgp-private-key" } else { "private-key" };
@@ -259,12 +261,16 @@ const NOT_SECRET_AFTER: &[&str] = &[
     "algo",
     "cipher",
     "digest",
+    "sha",
     "sha1",
     "sha2",
     "sha256",
     "sha512",
     "md5",
     "bcrypt",
+    "checksum",
+    "fingerprint",
+    "thumbprint",
 ];
 
 /// Key-name words before the keyword that make the value a non-secret token.

@@ -137,6 +137,11 @@ fn structured_detectors() {
 fn never_fires() {
     let cases: Vec<String> = vec![
         "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE".into(),
+        // a commented example whose body repeats a word
+        format!(
+            "# private-key: |\n#   -----BEGIN RSA PRIVATE KEY-----\n{}#   -----END RSA PRIVATE KEY-----\n",
+            "#   privatekeyprivatekeyprivatekeyprivatekey\n".repeat(5)
+        ),
         "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into(),
         "GITHUB_TOKEN=ghp_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX".into(),
         "GITHUB_TOKEN=${{ secrets.GITHUB_TOKEN }}".into(),

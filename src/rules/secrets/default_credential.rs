@@ -8,7 +8,7 @@ use crate::rule::{Emitter, FileCx, Rule, RuleMeta};
 
 use super::judge::{Verdict, judge};
 
-const DOCS: &str = r"## What it does
+const DOCS: &str = r#"## What it does
 Finds literal, human-chosen passwords and secrets — a word or short pattern
 such as `secret`, `postgres`, `somewordpress`, `admin123`, `P@ssw0rd` —
 assigned to a credential key (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`,
@@ -25,11 +25,19 @@ Files of other or unknown environments, templates included, are checked.
 
 Placeholders never fire: empty values, interpolations and references (`${VAR}`,
 `${{ secrets.X }}`, `var.x`), `changeme`, `changeit`, `xxx...`, `<...>`,
-`your_..._here`, `example`, `dummy`, `REDACTED`, `***`, and words such as
-`foo`, `none`, `required`. Under a password key the words `password`, `secret`
-and `test` are the password itself and do fire; under other keys
-(`API_KEY=key`) they are placeholders. Machine-generated values are
-`committed-secret`, not this rule. The value never appears in any output: at
+`your_..._here`, `dummy`, `REDACTED`, `***`, and words such as `foo`, `none`,
+`required`, `enabled`. Under a password key the words `password`, `secret`,
+`test` and `example` are the password itself and do fire (the official Docker
+images' compose examples ship `POSTGRES_PASSWORD: example`, and that is what
+gets deployed); under other keys (`API_KEY=example`) they are placeholders.
+Under token, API key and secret keys a word is a default only when it says it
+is a secret (`JWT_SECRET=mysupersecret`): `id-token: write`, `secrets: inherit`
+and `kube_secret = "tailscale"` are settings and names, and a word is no token
+a provider issued. Values that name a secret rather than being one do not fire
+either: paths (`/run/secrets/db`, `team/app/db_password`), file names,
+environment variable names, resource names (`app-db-credentials`). Hashes of a
+password (`*_SHA256_PASSWORD`, `password_hash`) are not the password.
+Machine-generated values are `committed-secret`, not this rule. The value never appears in any output: at
 most its first 4 characters and a mask, as for a secret.
 
 ## Why is this bad?
@@ -53,7 +61,7 @@ missing (`POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set a password}`), or from
 the CI's secret store, or generate one per deployment. If the file is only for
 local development, name it so that envlint knows (`.env.development`,
 `docker-compose.dev.yml`) or map it to `dev` in `[environments]`.
-";
+"#;
 
 static META: RuleMeta = RuleMeta {
     id: Cow::Borrowed("default-credential"),

@@ -96,8 +96,13 @@ pub fn judge(file: &FileCx<'_>) -> Vec<Judged> {
     // YAML that no file name marks (a workflow template, `Auto-DevOps.gitlab-ci.yml`,
     // a Kubernetes manifest) is parsed here, to judge its literals; when it is a
     // compose or CI file it is deployable config.
+    let text = &*file.source.text;
+    let worth_parsing = || {
+        file.secrets.iter().any(|h| h.generic)
+            || (["services:", "jobs:", "script:"].iter().any(|k| text.contains(k)) && mentions_credentials(text))
+    };
     let sniffed = (file.doc.is_none() && file.kind == FileKind::Other && is_yaml_name(&file.source.path))
-        .then(|| mentions_credentials(&file.source.text).then(|| crate::parse::yaml::parse(&file.source.text).ok()))
+        .then(|| worth_parsing().then(|| crate::parse::yaml::parse(text).ok()))
         .flatten()
         .flatten();
     if source == Source::Config && sniffed.as_ref().is_some_and(|d| d.roots.iter().any(is_deployable_yaml)) {
@@ -152,7 +157,9 @@ fn verdict(file: &FileCx<'_>, source: Source, c: &Cand) -> Option<Verdict> {
     match (c.origin, source) {
         (Origin::Tree, _) if source != Source::Test => {
             if prod {
-                credential(c).map(|_| Verdict::CommittedSecret)
+                // `example` is a placeholder for committed-secret (RULES.md), a
+                // shipped password for default-credential
+                credential(c).filter(|_| !v.to_ascii_lowercase().contains("example")).map(|_| Verdict::CommittedSecret)
             } else {
                 credential(c)
             }
