@@ -372,7 +372,11 @@ fn run_rules(
     // Redact with every secret the masking pass sees, even where the rule is off or
     // skips the value (generic values in dev files, unclosed quotes, block scalars),
     // and with the value of every secret finding: no output ever shows one.
-    let mut spans: Vec<Span> = scanner.mask_spans(&file.source.text);
+    let mut spans: Vec<Span> = if scan_secrets {
+        crate::secrets::Scanner::mask_spans_with(&file.source.text, &hits)
+    } else {
+        scanner.mask_spans(&file.source.text)
+    };
     spans.extend(findings.iter().filter(|f| SECRET_RULES.contains(&&*f.rule)).map(|f| f.span));
     if spans.is_empty() {
         return (findings, Some(file.source.clone()), warnings);

@@ -16,10 +16,10 @@ use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
 
-use super::Scanner;
 use super::detectors::GENERIC_KEYWORDS;
 use super::filter::is_fill_in;
 use super::special::{ceil, classify_key, floor, key_around, url_password, value_start};
+use super::{Scanner, SecretHit};
 use crate::span::Span;
 
 /// The farthest a quoted value is followed across lines to its closing quote.
@@ -45,7 +45,12 @@ impl Scanner {
     /// the values of secret-named keys and URL passwords in any form (see the
     /// module docs). Sorted by start; spans may overlap.
     pub fn mask_spans(&self, text: &str) -> Vec<Span> {
-        let mut spans: Vec<Span> = self.scan(text).into_iter().map(|h| h.span).collect();
+        Self::mask_spans_with(text, &self.scan(text))
+    }
+
+    /// [`Scanner::mask_spans`] with the hits of [`Scanner::scan`] on `text` already at hand.
+    pub fn mask_spans_with(text: &str, hits: &[SecretHit]) -> Vec<Span> {
+        let mut spans: Vec<Span> = hits.iter().map(|h| h.span).collect();
         let Some(ac) = &*KEYWORDS else { return spans };
         let mut last_key = (usize::MAX, 0);
         for m in ac.find_iter(text) {

@@ -28,6 +28,14 @@
 //! - A private key block needs its END line within 64 KB and 64+ base64 characters
 //!   in its body; `-----BEGIN PUBLIC KEY-----` and certificates never match.
 //!
+//! - The scanner finds candidates in raw text. Whether a hit is reported, and by
+//!   which rule, is decided by `rules::secrets` with the file's parse tree, kind and
+//!   environment (literals only in parsed files, strong evidence in code, docs and
+//!   tests, human-chosen values as default credentials).
+//! - What output masks is wider than what is reported: [`Scanner::mask_spans`] adds
+//!   every value of a secret-named key in any form (unclosed quotes, block scalars,
+//!   heredocs, `${VAR:-default}` defaults) and every URL password.
+//!
 //! [`Scanner::new`] compiles ~35 small regexes and an automaton (a few ms): build
 //! one and share it across threads.
 

@@ -287,6 +287,7 @@ const NOT_SECRET_BEFORE: &[&str] = &[
     "min",
     "num",
     "total",
+    "existing",
     "hash",
     "hashed",
     "sha1",
@@ -343,8 +344,17 @@ pub fn classify_key(key: &str) -> Option<&'static str> {
         }
     }
     let (s, e, id) = best?;
-    if words(&key[e..]).iter().any(|w| NOT_SECRET_AFTER.contains(&w.as_str()))
+    let after = words(&key[e..]);
+    if after.iter().any(|w| NOT_SECRET_AFTER.contains(&w.as_str()))
         || words(&key[..s]).iter().any(|w| NOT_SECRET_BEFORE.contains(&w.as_str()))
+    {
+        return None;
+    }
+    // `passwordSecretKey`, `token_secret_key`: the key of a (Kubernetes) Secret that
+    // holds another credential, not a secret itself; `awsSecretKey` is one
+    if GENERIC_IDS[id] == "generic-secret"
+        && after.first().is_some_and(|w| w == "key")
+        && classify_key(&key[..s]).is_some()
     {
         return None;
     }
@@ -539,6 +549,10 @@ mod tests {
             ("nextPageToken", None),
             ("api_key_id", None),
             ("MAILU_PASSWORD_SCHEME", None),
+            ("global.auth.instanceAdmin.passwordSecretKey", None),
+            ("existingSecret", None),
+            ("awsSecretKey", Some("generic-secret")),
+            ("SECRET_KEY", Some("generic-secret")),
             ("GRAYLOG_SHA256_PASSWORD", None),
             ("password_sha2", None),
             ("hashed_password", None),
