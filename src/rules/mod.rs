@@ -16,6 +16,7 @@ use crate::rule::Rule;
 pub fn builtin() -> Vec<Box<dyn Rule>> {
     let mut rules: Vec<Box<dyn Rule>> = vec![
         Box::new(secrets::CommittedSecret),
+        Box::new(secrets::DefaultCredential),
         Box::new(dotenv::DuplicateKey),
         Box::new(general::ParseErrorRule),
         Box::new(general::UnusedSuppression),

@@ -28,11 +28,20 @@
 //! - A private key block needs its END line within 64 KB and 64+ base64 characters
 //!   in its body; `-----BEGIN PUBLIC KEY-----` and certificates never match.
 //!
+//! - The scanner finds candidates in raw text. Whether a hit is reported, and by
+//!   which rule, is decided by `rules::secrets` with the file's parse tree, kind and
+//!   environment (literals only in parsed files, strong evidence in code, docs and
+//!   tests, human-chosen values as default credentials).
+//! - What output masks is wider than what is reported: [`Scanner::mask_spans`] adds
+//!   every value of a secret-named key in any form (unclosed quotes, block scalars,
+//!   heredocs, `${VAR:-default}` defaults) and every URL password.
+//!
 //! [`Scanner::new`] compiles ~35 small regexes and an automaton (a few ms): build
 //! one and share it across threads.
 
 mod detectors;
 mod filter;
+mod mask;
 mod special;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -41,7 +50,11 @@ use regex::{Regex, RegexSet};
 use crate::span::Span;
 use detectors::{Kind, SPECS, Spec};
 
-pub use filter::{entropy, is_placeholder, looks_like_secret};
+pub use filter::{
+    entropy, is_fill_in, is_machine_generated, is_placeholder, is_reference, is_strong_secret, looks_human_chosen,
+    looks_like_secret, looks_like_secret_literal,
+};
+pub use special::{classify_key, url_password};
 
 /// The most bytes looked at on either side of a keyword for its line.
 const MAX_LINE: usize = 2048;
@@ -130,6 +143,7 @@ impl Scanner {
     #[doc(hidden)]
     pub fn with_strategy(allow: Vec<Regex>, strategy: Strategy) -> Scanner {
         special::init();
+        mask::init();
         let mut detectors = Vec::with_capacity(SPECS.len());
         let mut keywords: Vec<Keyword> = Vec::new();
         let mut patterns: Vec<String> = Vec::new();

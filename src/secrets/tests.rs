@@ -137,6 +137,11 @@ fn structured_detectors() {
 fn never_fires() {
     let cases: Vec<String> = vec![
         "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE".into(),
+        // a commented example whose body repeats a word
+        format!(
+            "# private-key: |\n#   -----BEGIN RSA PRIVATE KEY-----\n{}#   -----END RSA PRIVATE KEY-----\n",
+            "#   privatekeyprivatekeyprivatekeyprivatekey\n".repeat(5)
+        ),
         "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into(),
         "GITHUB_TOKEN=ghp_XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX".into(),
         "GITHUB_TOKEN=${{ secrets.GITHUB_TOKEN }}".into(),
@@ -354,4 +359,88 @@ fn random_fragments_never_panic() {
         }
     }
     assert!(bytes > 1_000_000 && found > 0, "{bytes} bytes, {found} hits");
+}
+
+#[test]
+fn url_after_non_ascii_text_does_not_panic() {
+    // issue 7: `请访问http://example.cn` then ~170 CJK characters without a space or
+    // `/` made the 512-byte host cap slice inside a character
+    let scanner = Scanner::new(Vec::new());
+    for n in 160..=180 {
+        for pad in ["", "a", "ab", "abc"] {
+            let text = format!("请访问http://{pad}example.cn{}\n", "请".repeat(n));
+            assert!(scanner.scan(&text).is_empty(), "{n} {pad:?}");
+            assert!(scanner.mask_spans(&text).iter().all(|s| text.get(s.range()).is_some()));
+            let text = format!("见 https://u:{pad}Zq3v9Lm2@h{}", "🦀".repeat(n));
+            for s in scanner.mask_spans(&text) {
+                assert!(text.get(s.range()).is_some(), "{n} {pad:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn random_non_ascii_never_panics() {
+    // long runs of 2-, 3- and 4-byte characters around every keyword and operator,
+    // long enough to cross every byte cap (128-byte keys, 512-byte hosts, 2 KB lines)
+    let glue = [
+        "://",
+        "u:p@",
+        "password",
+        "TOKEN",
+        "secret=",
+        "api_key: ",
+        "-----BEGIN RSA PRIVATE KEY-----",
+        "-----END ",
+        "\"auth\": \"",
+        "\"auths\"",
+        "\"service_account\"",
+        "\"private_key\": \"",
+        "eyJ",
+        "AKIA",
+        "ghp_",
+        "sk-",
+        "hooks.slack",
+        ":AA",
+        "-us",
+        "${X:-",
+        "}",
+        "|\n",
+        "<<EOF\n",
+        "\"",
+        "'",
+        "=",
+        ": ",
+        "\n",
+        " ",
+        "\\",
+    ];
+    let wide = ["é", "ü", "ß", "请", "访", "問", "🦀", "𝄞", "\u{feff}", "a", "Z", "9"];
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let scanner = Scanner::new(Vec::new());
+    let mut bytes = 0;
+    for _ in 0..3_000 {
+        let mut text = String::new();
+        for _ in 0..next() % 12 {
+            text.push_str(glue[(next() % glue.len() as u64) as usize]);
+            let c = wide[(next() % wide.len() as u64) as usize];
+            for _ in 0..next() % 900 {
+                text.push_str(c);
+            }
+        }
+        bytes += text.len();
+        for h in scanner.scan(&text) {
+            assert!(text.get(h.span.range()).is_some_and(|v| !v.is_empty()), "{text:?}");
+        }
+        for s in scanner.mask_spans(&text) {
+            assert!(text.get(s.range()).is_some(), "{text:?}");
+        }
+    }
+    assert!(bytes > 5_000_000, "{bytes} bytes");
 }
