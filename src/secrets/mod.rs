@@ -9,7 +9,9 @@
 //!
 //! Decisions:
 //! - Stripe `sk_test_`/`rk_test_` keys are not reported: they only reach test-mode
-//!   data. Publishable keys (`pk_live_`) are public by design.
+//!   data. Publishable keys (`pk_live_`) are public by design. The same holds for
+//!   every provider (see `detectors`, which also lists what of gitleaks' rules is
+//!   left out and why).
 //! - Generic assignments (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`, `*API_KEY*`,
 //!   `*PRIVATE_KEY*`, `*CREDENTIALS*` keys) need a literal value of 8 or more
 //!   characters without whitespace, with 2+ character classes and 3.0+ bits of
@@ -28,12 +30,17 @@
 //! - A private key block needs its END line within 64 KB and 64+ base64 characters
 //!   in its body; `-----BEGIN PUBLIC KEY-----` and certificates never match.
 //!
-//! [`Scanner::new`] compiles ~35 small regexes and an automaton (a few ms): build
-//! one and share it across threads.
+//! [`Scanner::new`] builds the keyword automaton (about a millisecond); each
+//! detector's regex is compiled the first time one of its keywords is seen, so
+//! the ~200 detectors cost nothing until they are needed. Build one scanner and
+//! share it across threads.
 
 mod detectors;
 mod filter;
+mod providers;
 mod special;
+
+use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::{Regex, RegexSet};
@@ -74,7 +81,8 @@ pub enum Strategy {
 /// A detector with its compiled regex.
 struct Compiled {
     spec: &'static Spec,
-    re: Option<Regex>,
+    /// Compiled on first use; `None` inside for kinds without a regex.
+    re: OnceLock<Option<Regex>>,
     /// The detector's keywords as one regex (for the non-default strategies).
     trigger: Option<Regex>,
 }
@@ -121,7 +129,8 @@ struct State {
 }
 
 impl Scanner {
-    /// Compiles every detector. `allow`: values matching any of these are never reported.
+    /// Builds the keyword automaton (detector regexes compile on first use). `allow`:
+    /// values matching any of these are never reported.
     pub fn new(allow: Vec<Regex>) -> Scanner {
         Self::with_strategy(allow, Strategy::AhoCorasick)
     }
@@ -134,12 +143,7 @@ impl Scanner {
         let mut keywords: Vec<Keyword> = Vec::new();
         let mut patterns: Vec<String> = Vec::new();
         for (i, spec) in SPECS.iter().enumerate() {
-            let re = match &spec.kind {
-                // The patterns are constants checked by the unit tests; a bad one disables its detector.
-                Kind::Pattern { re, .. } => Regex::new(re).ok(),
-                _ => None,
-            };
-            detectors.push(Compiled { spec, re, trigger: None });
+            detectors.push(Compiled { spec, re: OnceLock::new(), trigger: None });
             for kw in spec.keywords {
                 let lower = kw.to_ascii_lowercase();
                 if let Some(k) = patterns.iter().position(|p| *p == lower) {
@@ -262,7 +266,7 @@ impl Scanner {
         };
         match &spec.kind {
             Kind::Pattern { extra_lines, boundary, check, .. } => {
-                let Some(re) = &self.detectors[d].re else { return };
+                let Some(re) = self.detectors[d].regex() else { return };
                 let (last_s, last_e) = st.last_window[d];
                 if pos >= last_s && pos < last_e {
                     return;
@@ -341,6 +345,19 @@ impl Scanner {
         kept.into_iter()
             .map(|c| SecretHit { detector: c.id, span: Span::new(c.start, c.end), generic: c.generic })
             .collect()
+    }
+}
+
+impl Compiled {
+    /// The detector's regex, compiled on first use. The patterns are constants
+    /// checked by the unit tests; a bad one disables its detector.
+    fn regex(&self) -> Option<&Regex> {
+        self.re
+            .get_or_init(|| match &self.spec.kind {
+                Kind::Pattern { re, .. } => Regex::new(re).ok(),
+                _ => None,
+            })
+            .as_ref()
     }
 }
 
