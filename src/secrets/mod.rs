@@ -12,6 +12,10 @@
 //!   data. Publishable keys (`pk_live_`) are public by design. The same holds for
 //!   every provider (see `detectors`, which also lists what of gitleaks' rules is
 //!   left out and why).
+//! - A suffix glued to a provider token (`<token>-old`, `<token>_2`, `<token>.v2`)
+//!   is part of the secret: the hit covers it, so it is masked with the token. A
+//!   provider token inside a longer generic value (`PASSWORD=x-<token>`, a URL
+//!   password) keeps its detector, and its hit grows to the whole value.
 //! - Generic assignments (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`, `*API_KEY*`,
 //!   `*PRIVATE_KEY*`, `*CREDENTIALS*` keys) need a literal value of 8 or more
 //!   characters without whitespace, with 2+ character classes and 3.0+ bits of
@@ -286,7 +290,12 @@ impl Scanner {
                     if check.is_some_and(|f| !f(m.as_str())) || is_placeholder(m.as_str()) {
                         continue;
                     }
-                    push(st, spec.id, s, e);
+                    // a suffix glued to a provider token is part of the value: mask it too
+                    let glued = if generic { e } else { providers::glued_end(bytes, e) };
+                    if glued > e && is_placeholder(&text[s..glued]) {
+                        continue;
+                    }
+                    push(st, spec.id, s, glued);
                 }
             }
             Kind::PrivateKey => {
@@ -334,12 +343,30 @@ impl Scanner {
             b.priority.cmp(&a.priority).then((b.end - b.start).cmp(&(a.end - a.start))).then(a.start.cmp(&b.start))
         });
         let mut kept: Vec<Cand> = Vec::with_capacity(cands.len());
+        let mut dropped: Vec<Cand> = Vec::new();
         for c in cands {
             let i = kept.partition_point(|k| k.start < c.start);
             let clash_before = i > 0 && kept[i - 1].end > c.start;
             let clash_after = kept.get(i).is_some_and(|k| k.start < c.end);
             if !clash_before && !clash_after {
                 kept.insert(i, c);
+            } else if c.generic {
+                dropped.push(c);
+            }
+        }
+        // A generic value that holds provider tokens (`TOKEN=<token>-old`,
+        // `postgres://u:x<token>@h`): the tokens keep their detector, but the whole
+        // value is the secret, so their spans grow to cover all of it.
+        for g in dropped {
+            let first = kept.partition_point(|k| k.end <= g.start);
+            let last = first + kept[first..].iter().take_while(|k| k.start < g.end).count();
+            if last == first || kept[first..last].iter().any(|k| k.generic) {
+                continue;
+            }
+            kept[first].start = kept[first].start.min(g.start);
+            kept[last - 1].end = kept[last - 1].end.max(g.end);
+            for i in first..last - 1 {
+                kept[i].end = kept[i + 1].start;
             }
         }
         kept.into_iter()

@@ -244,3 +244,61 @@ fn keyed_detectors_need_the_provider_in_the_key() {
         assert_eq!(got, ["linear-client-secret"], "{text:?}");
     }
 }
+
+/// A GitHub token with a valid checksum, from a fixed random part.
+fn github(prefix: &str, random: &str) -> String {
+    format!("{prefix}{random}{}", base62(u64::from(crc32(random.as_bytes())), 6))
+}
+
+#[test]
+fn a_glued_suffix_belongs_to_the_secret() {
+    // issue 7 item 10: `ghp_…-suffix` was masked up to the token's end, the suffix shown in clear
+    let tok = github("ghp_", "Zq3v9Lm2Rt7Wx4KpB8nC5dF1gH6jJ0");
+    let cases: Vec<(String, String)> = vec![
+        // (text, the secret the hit must cover)
+        (format!("NOTE={tok}-suffix\n"), format!("{tok}-suffix")),
+        (format!("GITHUB_TOKEN={tok}-Kx7mQ2vR9tW4\n"), format!("{tok}-Kx7mQ2vR9tW4")),
+        (format!("token: \"{tok}_v2\"\n"), format!("{tok}_v2")),
+        (format!("export T={tok}.old # rotated\n"), format!("{tok}.old")),
+        (format!("git clone https://ci:{tok}-x9@github.com/o/r\n"), format!("{tok}-x9")),
+        // a generic value around the token: all of it is the secret
+        (format!("DB_PASSWORD=Pre9-{tok}\n"), format!("Pre9-{tok}")),
+        (format!("DB_PASSWORD=\"{tok}:Kx7mQ2vR9tW4\"\n"), format!("{tok}:Kx7mQ2vR9tW4")),
+        // not glued: a path, a sentence, a quote end
+        (format!("see {tok}/settings\n"), tok.clone()),
+        (format!("The token is {tok}. Rotate it.\n"), tok.clone()),
+        (format!("'{tok}'-x\n"), tok.clone()),
+        // other providers, other suffix characters
+        (
+            "SLACK=xoxb-123456789012-1234567890123-Zq3v9Lm2Rt7Wx4KpB8nC5dF1.bak\n".to_owned(),
+            "xoxb-123456789012-1234567890123-Zq3v9Lm2Rt7Wx4KpB8nC5dF1.bak".to_owned(),
+        ),
+        (
+            "k = \"sk_live_Zq3v9Lm2Rt7Wx4KpB8nC5dF1gH6_old\"\n".to_owned(),
+            "sk_live_Zq3v9Lm2Rt7Wx4KpB8nC5dF1gH6_old".to_owned(),
+        ),
+        (
+            "bot 5123456780:AAZq3v9Lm2Rt7Wx4KpB8nC5dF1gH6jJ0aBc-dev\n".to_owned(),
+            "5123456780:AAZq3v9Lm2Rt7Wx4KpB8nC5dF1gH6jJ0aBc-dev".to_owned(),
+        ),
+    ];
+    for (text, want) in &cases {
+        let got: Vec<&str> = scan(text).iter().map(|h| &text[h.span.range()]).collect();
+        assert_eq!(got, [want.as_str()], "{text:?}");
+    }
+    // a suffix that makes the value a placeholder silences it
+    for text in [format!("NOTE={tok}-example"), format!("NOTE={tok}_XXXXXXXX")] {
+        assert!(scan(&text).is_empty(), "{text:?}");
+    }
+}
+
+#[test]
+fn tokens_inside_one_generic_value_cover_it_without_overlap() {
+    let (a, b) = (github("ghp_", "Zq3v9Lm2Rt7Wx4KpB8nC5dF1gH6jJ0"), github("ghp_", "Hw5nQ8tY2cV7bM4xK9pL3rD6sF1gZ0"));
+    let text = format!("TOKENS=\"{a},{b}\"\n");
+    let got = scan(&text);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(got.windows(2).all(|w| w[0].span.end <= w[1].span.start));
+    let covered: String = got.iter().map(|h| &text[h.span.range()]).collect();
+    assert_eq!(covered, format!("{a},{b}"));
+}

@@ -1,7 +1,8 @@
 //! Checks that provider detectors run on a matched token: checksums (GitHub's
 //! CRC32, age's bech32), payloads that must decode (the base64 JSON inside
-//! 1Password, Grafana, Sentry and Bedrock tokens) and a randomness floor. Pure
-//! functions over `&str`/bytes; depends only on `filter` and `special`.
+//! 1Password, Grafana, Sentry and Bedrock tokens), a randomness floor, and how far
+//! a token's span reaches when a suffix is glued to it. Pure functions over
+//! `&str`/bytes; depends only on `filter` and `special`.
 
 use super::filter::{base64_decode, entropy};
 
@@ -188,6 +189,28 @@ pub fn nuget_password(value: &str) -> bool {
     !(value.starts_with('%') && value.ends_with('%')) && super::filter::looks_like_secret(value)
 }
 
+/// The most bytes a glued suffix may add to a token's span.
+const MAX_SUFFIX: usize = 256;
+
+/// Where a provider token found at `..end` really ends: a suffix glued to it
+/// (`<token>-old`, `<token>_2`, `<token>.v2`) is part of the same word, and the
+/// value it is part of is the secret, so the span must cover it (or the suffix
+/// would be shown in clear next to the masked token). Only ASCII is stepped over,
+/// so the result is a char boundary; a `.` counts only between token characters.
+pub fn glued_end(bytes: &[u8], end: usize) -> usize {
+    let mut e = end;
+    while e < bytes.len() && e - end < MAX_SUFFIX {
+        let b = bytes[e];
+        let token_char = b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+        let inner_dot = b == b'.' && bytes.get(e + 1).is_some_and(u8::is_ascii_alphanumeric);
+        if !(token_char || inner_dot) {
+            break;
+        }
+        e += 1;
+    }
+    e
+}
+
 #[cfg(test)]
 #[path = "provider_cases.rs"]
 mod cases;
@@ -256,5 +279,24 @@ mod tests {
         assert!(keyed("wRAgXuxgcCvhidtLKq"), "random letters");
         assert!(!keyed("12345678901234567890123456789012"), "digits only");
         assert!(!keyed("a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"), "two symbols");
+    }
+
+    #[test]
+    fn glued_suffix() {
+        let cases: &[(&str, usize, usize)] = &[
+            ("TOKEN-suffix rest", 5, 12),
+            ("TOKEN_2\n", 5, 7),
+            ("TOKEN.v2 x", 5, 8),
+            ("TOKEN. Next", 5, 5),
+            ("TOKEN\"", 5, 5),
+            ("TOKEN/path", 5, 5),
+            ("TOKEN-é", 5, 6),
+            ("TOKEN", 5, 5),
+        ];
+        for &(text, end, want) in cases {
+            assert_eq!(glued_end(text.as_bytes(), end), want, "{text:?}");
+        }
+        let long = format!("TOKEN-{}", "a".repeat(1000));
+        assert_eq!(glued_end(long.as_bytes(), 5), 5 + MAX_SUFFIX);
     }
 }
