@@ -182,7 +182,7 @@ pub const SPECS: &[Spec] = &[
     prefixed(
         "aws-access-key-id",
         &["AKIA", "ASIA", "ABIA", "ACCA", "A3T"],
-        pat(r"(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}"),
+        pat_check(r"(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}", providers::entropy_ok),
     ),
     context(
         "aws-secret-access-key",
@@ -250,28 +250,42 @@ pub const SPECS: &[Spec] = &[
     token_check("github-oauth-token", &["gho_"], r"gho_[A-Za-z0-9]{36,251}", providers::github_checksum),
     token_check("github-app-token", &["ghu_", "ghs_"], r"gh[us]_[A-Za-z0-9]{36,251}", providers::github_checksum),
     token_check("github-refresh-token", &["ghr_"], r"ghr_[A-Za-z0-9]{36,251}", providers::github_checksum),
-    prefixed("github-fine-grained-pat", &["github_pat_"], pat(r"github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}")),
+    token("github-fine-grained-pat", &["github_pat_"], r"github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}"),
     prefixed(
         "gitlab-pat",
         &["glpat-"],
         // routable tokens (`<payload>.<version><crc>`) first, so they are not cut at 20
-        pat(r"glpat-(?:[A-Za-z0-9_-]{27,300}\.[0-9a-z]{2}\.?[0-9a-z]{7}|[A-Za-z0-9_-]{20})"),
+        pat_check(
+            r"glpat-(?:[A-Za-z0-9_-]{27,300}\.[0-9a-z]{2}\.?[0-9a-z]{7}|[A-Za-z0-9_-]{20})",
+            providers::gitlab_token,
+        ),
     ),
-    token("gitlab-cicd-job-token", &["glcbt-"], r"glcbt-[0-9A-Za-z]{1,5}_[0-9A-Za-z_-]{20}"),
-    token("gitlab-deploy-token", &["gldt-"], r"gldt-[0-9A-Za-z_-]{20}"),
-    token("gitlab-feature-flag-client-token", &["glffct-"], r"glffct-[0-9A-Za-z_-]{20}"),
-    token("gitlab-feed-token", &["glft-"], r"glft-[0-9A-Za-z_-]{20}"),
-    token("gitlab-incoming-mail-token", &["glimt-"], r"glimt-[0-9A-Za-z_-]{25}"),
-    token("gitlab-kubernetes-agent-token", &["glagent-"], r"glagent-[0-9A-Za-z_-]{50}"),
-    token("gitlab-oauth-app-secret", &["gloas-"], r"gloas-[0-9A-Za-z_-]{64}"),
+    token_check(
+        "gitlab-cicd-job-token",
+        &["glcbt-"],
+        r"glcbt-[0-9A-Za-z]{1,5}_[0-9A-Za-z_-]{20}",
+        providers::gitlab_token,
+    ),
+    token_check("gitlab-deploy-token", &["gldt-"], r"gldt-[0-9A-Za-z_-]{20}", providers::gitlab_token),
+    token_check("gitlab-feature-flag-client-token", &["glffct-"], r"glffct-[0-9A-Za-z_-]{20}", providers::gitlab_token),
+    token_check("gitlab-feed-token", &["glft-"], r"glft-[0-9A-Za-z_-]{20}", providers::gitlab_token),
+    token_check("gitlab-incoming-mail-token", &["glimt-"], r"glimt-[0-9A-Za-z_-]{25}", providers::gitlab_token),
+    token_check("gitlab-kubernetes-agent-token", &["glagent-"], r"glagent-[0-9A-Za-z_-]{50}", providers::gitlab_token),
+    token_check("gitlab-oauth-app-secret", &["gloas-"], r"gloas-[0-9A-Za-z_-]{64}", providers::gitlab_token),
     token("gitlab-pipeline-trigger-token", &["glptt-"], r"glptt-[0-9a-f]{40}"),
-    token("gitlab-runner-registration-token", &["GR1348941"], r"GR1348941[0-9A-Za-z_-]{20}"),
-    token(
+    token_check(
+        "gitlab-runner-registration-token",
+        &["GR1348941"],
+        r"GR1348941[0-9A-Za-z_-]{20}",
+        providers::gitlab_token,
+    ),
+    token_check(
         "gitlab-runner-token",
         &["glrt-"],
         r"glrt-(?:t[0-9]_[0-9A-Za-z_-]{27,300}\.[0-9a-z]{2}\.?[0-9a-z]{7}|[0-9A-Za-z_-]{20})",
+        providers::gitlab_token,
     ),
-    token("gitlab-scim-token", &["glsoat-"], r"glsoat-[0-9A-Za-z_-]{20}"),
+    token_check("gitlab-scim-token", &["glsoat-"], r"glsoat-[0-9A-Za-z_-]{20}", providers::gitlab_token),
     Spec {
         id: "gitlab-session-cookie",
         keywords: &["_gitlab_session="],
@@ -309,7 +323,7 @@ pub const SPECS: &[Spec] = &[
         keyed_re!("jfrog|artifactory|bintray|xray", "[A-Za-z0-9]{64}"),
     ),
     token("clojars-api-token", &["CLOJARS_"], r"CLOJARS_[a-z0-9]{60}"),
-    prefixed("npm-token", &["npm_"], pat(r"npm_[A-Za-z0-9]{36}")),
+    token("npm-token", &["npm_"], r"npm_[A-Za-z0-9]{36}"),
     prefixed("pypi-token", &["pypi-AgEI"], pat(r"pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}")),
     token("rubygems-api-token", &["rubygems_"], r"rubygems_[a-f0-9]{48}"),
     keyed(
@@ -349,10 +363,11 @@ pub const SPECS: &[Spec] = &[
         r"ops_eyJ[A-Za-z0-9+/]{250,8000}={0,3}",
         providers::onepassword_service_account,
     ),
-    token(
+    token_check(
         "1password-secret-key",
         &["A3-"],
         r"A3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}",
+        providers::onepassword_secret_key,
     ),
     token_check(
         "age-secret-key",
@@ -373,10 +388,16 @@ pub const SPECS: &[Spec] = &[
     keyed("okta-access-token", &["okta"], keyed_re!("okta", "00[A-Za-z0-9_=-]{40}")),
     keyed("vault-legacy-token", &["vault"], keyed_re!("vault", r"s\.[A-Za-z0-9]{24}")),
     // ---- messaging, chat, email
-    prefixed(
+    token(
         "slack-token",
         &["xoxb-", "xoxa-", "xoxp-", "xoxr-", "xoxs-", "xoxo-", "xoxe-"],
-        pat(r"xox[abeoprs]-[0-9]{6,}-[0-9A-Za-z-]{10,}"),
+        // bot (and legacy bot), user, legacy xoxo/xoxs, legacy workspace xoxa/xoxr
+        concat!(
+            r"xoxb-[0-9]{8,14}-(?:[0-9]{8,14}-)?[A-Za-z0-9]{18,34}",
+            r"|xox[pe](?:-[0-9]{8,14}){3}-[a-f0-9]{32}",
+            r"|xox[os]-[0-9]{6,14}-[0-9]{6,14}-[0-9]{6,14}-[a-f0-9]{20,64}",
+            r"|xox[ar]-(?:[0-9]-)?[0-9A-Za-z]{20,48}",
+        ),
     ),
     token("slack-app-token", &["xapp-"], r"xapp-[0-9]-[A-Z0-9]{9,12}-[0-9]{10,14}-[a-f0-9]{64}"),
     token(
@@ -445,7 +466,7 @@ pub const SPECS: &[Spec] = &[
     keyed("sendbird-access-token", &["sendbird"], keyed_re!("sendbird", "[a-f0-9]{40}")),
     keyed("intercom-api-key", &["intercom"], keyed_re!("intercom", "[A-Za-z0-9_=-]{60}")),
     keyed("zendesk-secret-key", &["zendesk"], keyed_re!("zendesk", "[A-Za-z0-9]{40}")),
-    prefixed("sendgrid-api-key", &["SG."], pat(r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}")),
+    token("sendgrid-api-key", &["SG."], r"SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}"),
     token("sendinblue-api-token", &["xkeysib-"], r"xkeysib-[a-f0-9]{64}-[A-Za-z0-9]{16}"),
     Spec {
         id: "mailchimp-api-key",
@@ -453,7 +474,7 @@ pub const SPECS: &[Spec] = &[
         exact: true,
         prefix: false,
         priority: 10,
-        kind: pat(r"[0-9a-f]{32}-us[0-9]{1,2}"),
+        kind: pat_check(r"[0-9a-f]{32}-us[0-9]{1,2}", providers::entropy_ok),
     },
     keyed("mailgun-private-api-token", &["mailgun"], keyed_re!("mailgun", "key-[a-f0-9]{32}")),
     keyed("mailgun-signing-key", &["mailgun"], keyed_re!("mailgun", "[a-f0-9]{32}-[a-f0-9]{8}-[a-f0-9]{8}")),
@@ -463,8 +484,8 @@ pub const SPECS: &[Spec] = &[
         ctx(r#"(?i:key|sid|token|secret)\w*["']?\s*(?:=|:=|=>|:)\s*["']?((?:SK|AC)[0-9a-fA-F]{32})"#),
     ),
     // ---- payments, finance, commerce
-    prefixed("stripe-secret-key", &["sk_live_"], pat(r"sk_live_[0-9A-Za-z]{24,99}")),
-    prefixed("stripe-restricted-key", &["rk_live_"], pat(r"rk_live_[0-9A-Za-z]{24,99}")),
+    token("stripe-secret-key", &["sk_live_"], r"sk_live_[0-9A-Za-z]{24,99}"),
+    token("stripe-restricted-key", &["rk_live_"], r"rk_live_[0-9A-Za-z]{24,99}"),
     token("square-access-token", &["EAAA", "sq0atp-"], r"EAAA[A-Za-z0-9_-]{60}|sq0atp-[A-Za-z0-9_-]{22}"),
     token("square-oauth-secret", &["sq0csp-"], r"sq0csp-[A-Za-z0-9_-]{43}"),
     token("shippo-api-token", &["shippo_live_"], r"shippo_live_[a-fA-F0-9]{40}"),
@@ -497,7 +518,11 @@ pub const SPECS: &[Spec] = &[
         ),
     ),
     keyed("bittrex-secret-key", &["bittrex"], keyed_re!(r"bittrex[A-Za-z0-9_.-]{0,20}?secret", "[A-Za-z0-9]{32}")),
-    prefixed("shopify-token", &["shpat_", "shpca_", "shppa_", "shpss_"], pat(r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}")),
+    prefixed(
+        "shopify-token",
+        &["shpat_", "shpca_", "shppa_", "shpss_"],
+        pat_check(r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}", providers::entropy_ok),
+    ),
     keyed("etsy-access-token", &["etsy"], keyed_re!("etsy", "[a-z0-9]{24}")),
     keyed("freshbooks-access-token", &["freshbooks"], keyed_re!("freshbooks", "[a-z0-9]{64}")),
     Spec {
@@ -514,12 +539,10 @@ pub const SPECS: &[Spec] = &[
         },
     },
     // ---- AI
-    prefixed(
+    token(
         "openai-api-key",
         &["sk-"],
-        pat(
-            r"sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,200}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}|[A-Za-z0-9]{48})",
-        ),
+        r"sk-(?:(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,200}|[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}|[A-Za-z0-9]{48})",
     ),
     Spec {
         id: "anthropic-api-key",
@@ -528,7 +551,7 @@ pub const SPECS: &[Spec] = &[
         prefix: true,
         priority: 11,
         // the key part of Anthropic's keys ends with `AA`
-        kind: pat(r"sk-ant-[a-z]{3,6}[0-9]{2}-[A-Za-z0-9_-]{80,120}AA"),
+        kind: pat_check(r"sk-ant-[a-z]{3,6}[0-9]{2}-[A-Za-z0-9_-]{80,120}AA", providers::token),
     },
     Spec {
         id: "anthropic-admin-api-key",
@@ -539,8 +562,8 @@ pub const SPECS: &[Spec] = &[
         kind: pat_check(r"sk-ant-admin01-[A-Za-z0-9_-]{93}AA", providers::token),
     },
     keyed("cohere-api-token", &["cohere", "co_api_key"], keyed_re!("cohere|co_api_key", "[A-Za-z0-9]{40}")),
-    prefixed("huggingface-token", &["hf_"], pat(r"hf_[A-Za-z0-9]{34,40}")),
-    token("huggingface-organization-api-token", &["api_org_"], r"api_org_[A-Za-z]{34}"),
+    token_check("huggingface-token", &["hf_"], r"hf_[A-Za-z0-9]{34,40}", providers::letters_token),
+    token_check("huggingface-organization-api-token", &["api_org_"], r"api_org_[A-Za-z]{34}", providers::letters_token),
     token("perplexity-api-key", &["pplx-"], r"pplx-[A-Za-z0-9]{48}"),
     keyed(
         "privateai-api-token",
@@ -548,7 +571,7 @@ pub const SPECS: &[Spec] = &[
         keyed_re!(r"private[_-]?ai", "[a-z0-9]{32}"),
     ),
     // ---- Google, Microsoft, Meta, social
-    prefixed("google-api-key", &["AIza"], pat(r"AIza[0-9A-Za-z_-]{35}")),
+    prefixed("google-api-key", &["AIza"], pat_check(r"AIza[0-9A-Za-z_-]{35}", providers::entropy_ok)),
     Spec {
         id: "gcp-service-account",
         keywords: &["\"service_account\""],
@@ -600,8 +623,8 @@ pub const SPECS: &[Spec] = &[
         &["datadog", "dd_app", "dd-app", "ddapp"],
         ctx(r#"(?i:app(?:lication)?[_.-]?key)["']?\s*(?:=|:=|=>|:)\s*["']?([0-9a-f]{40})"#),
     ),
-    prefixed("grafana-service-account-token", &["glsa_"], pat(r"glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}")),
-    prefixed("grafana-cloud-token", &["glc_"], pat(r"glc_[A-Za-z0-9+/]{32,400}={0,2}")),
+    token("grafana-service-account-token", &["glsa_"], r"glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}"),
+    prefixed("grafana-cloud-token", &["glc_"], pat_check(r"glc_[A-Za-z0-9+/]{32,400}={0,2}", providers::entropy_ok)),
     token_check("grafana-api-key", &["eyJrIjoi"], r"eyJrIjoi[A-Za-z0-9]{70,400}={0,3}", providers::grafana_api_key),
     token("new-relic-user-api-key", &["NRAK-"], r"NRAK-[A-Z0-9]{27}"),
     token("new-relic-insert-key", &["NRII-"], r"NRII-[A-Za-z0-9_-]{32}"),
@@ -691,16 +714,20 @@ pub const SPECS: &[Spec] = &[
             r#"(?i:key|token|auth|secret|password)\w*["']?\s*(?:=|:=|=>|:)\s*["']?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|HRKU-[A-Za-z0-9_-]{60})"#,
         ),
     ),
-    prefixed("digitalocean-token", &["dop_v1_", "doo_v1_", "dor_v1_"], pat(r"do[opr]_v1_[a-f0-9]{64}")),
+    prefixed(
+        "digitalocean-token",
+        &["dop_v1_", "doo_v1_", "dor_v1_"],
+        pat_check(r"do[opr]_v1_[a-f0-9]{64}", providers::entropy_ok),
+    ),
     Spec {
         id: "terraform-cloud-token",
         keywords: &[".atlasv1."],
         exact: true,
         prefix: false,
         priority: 10,
-        kind: pat(r"[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70}"),
+        kind: pat_check(r"[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_=-]{60,70}", providers::entropy_ok),
     },
-    prefixed("vault-token", &["hvs.", "hvb."], pat(r"hv[sb]\.[A-Za-z0-9_-]{24,}")),
+    prefixed("vault-token", &["hvs.", "hvb."], pat_check(r"hv[sb]\.[A-Za-z0-9_-]{24,}", providers::entropy_ok)),
     context(
         "azure-storage-account-key",
         &["accountkey", "account_key", "account-key", "storage_key", "storagekey", "storage-key"],

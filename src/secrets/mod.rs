@@ -261,7 +261,8 @@ impl Scanner {
         if spec.exact && bytes.get(pos..pos + len) != Some(written.as_bytes()) {
             return;
         }
-        if spec.prefix && pos > 0 && bytes[pos - 1].is_ascii_alphanumeric() {
+        // a prefix glued to a word, or after a `.` (`video.ico-<hash>.png`, `obj.pat.x`), starts no token
+        if spec.prefix && pos > 0 && (bytes[pos - 1].is_ascii_alphanumeric() || bytes[pos - 1] == b'.') {
             return;
         }
         let generic = spec.priority <= detectors::GENERIC_TIER;

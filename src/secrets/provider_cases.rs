@@ -213,6 +213,19 @@ fn placeholder_tokens_never_fire() {
         "DROPBOX_TOKEN=sl.<your-short-lived-token>",
         "SLACK_APP_TOKEN=xapp-1-AXXXXXXXXXX-0000000000000-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
         "ALIBABA_CLOUD_ACCESS_KEY_SECRET=abcdefghijklmnopqrstuvwxyzabcd",
+        // shapes seen in real test code and docs
+        "- (id)hf_requiredCharacteristicTypesForDisplayMetadata;",
+        "<img src=\"/assets/video_box.ico-7a388b69018576d24b59331fd60aab0c.png\">",
+        "\"token4\": \"xoxp-572370529330-573807301142-572331691188-####################\"",
+        "API_KEY=\"glc_111111111111111111111111111111111111111111=\"",
+        "apiKey: \"AIzaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"",
+        "key: AIzaSyabcdefghijklmnopqrstuvwxyz1234567",
+        "Token: \"glrt-aaa_cccbbbdddooo2222\",",
+        "{\"glrt-Qw3rty-Zx8cvB-Nm4lkJ\", \"Qw3rty-Zx\"},",
+        "{\"glcbt-t2_Qw3rty-Zx8cvB-Nm4lkJ\", \"t2_Qw3rty\"},",
+        "secret key: A3-ASWWYB-798JRY-LJVD4-23DC2-86TVM-H43EB",
+        "\"sk-ant-api03-abc123xyz-456def789ghij-klmnopqrstuvwx-3456yza789bcde-1234fghijklmnopby56aaaogaopaaaabc123xyzAA\"",
+        "<add key=\"ClearTextPassword\" value=\"33f!!lloppa\" />",
     ];
     for text in cases {
         let got: Vec<&str> = scan(text).into_iter().filter(|h| !h.generic).map(|h| h.detector).collect();
@@ -270,8 +283,8 @@ fn a_glued_suffix_belongs_to_the_secret() {
         (format!("'{tok}'-x\n"), tok.clone()),
         // other providers, other suffix characters
         (
-            "SLACK=xoxb-123456789012-1234567890123-Zq3v9Lm2Rt7Wx4KpB8nC5dF1.bak\n".to_owned(),
-            "xoxb-123456789012-1234567890123-Zq3v9Lm2Rt7Wx4KpB8nC5dF1.bak".to_owned(),
+            "SLACK=xoxb-602754318260-4185730926471-Zq3v9Lm2Rt7Wx4KpB8nC5dF1.bak\n".to_owned(),
+            "xoxb-602754318260-4185730926471-Zq3v9Lm2Rt7Wx4KpB8nC5dF1.bak".to_owned(),
         ),
         (
             "k = \"sk_live_Zq3v9Lm2Rt7Wx4KpB8nC5dF1gH6_old\"\n".to_owned(),

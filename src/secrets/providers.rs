@@ -18,10 +18,74 @@ fn entropy_floor(len: usize) -> f64 {
 }
 
 /// A prefixed provider token (prefix included) that is random enough to be real:
-/// above the entropy floor, and no 4 characters repeated 3 times (a counting
-/// sequence `0123456789abcdef0123...`, a keyword repeated, a filler pattern).
+/// above the entropy floor, no 4 characters repeated 3 times (a counting sequence
+/// `0123456789abcdef0123...`, a keyword repeated, a filler pattern), and not
+/// typed by hand (`aaa_cccbbbdddooo2222`: runs of one character).
 pub fn token(value: &str) -> bool {
-    entropy(value) >= entropy_floor(value.len()) && !repetitive(value.as_bytes())
+    let b = value.as_bytes();
+    let runs = triple_runs(b);
+    entropy_ok(value) && !repetitive(b) && !(runs >= 2 && runs * 12 >= b.len())
+}
+
+/// A counting run: 6 or more characters each one above the last
+/// (`abcdef`, `123456`, `klmnopq`), which random tokens practically never have.
+fn counting(v: &[u8]) -> bool {
+    v.windows(6).any(|w| w[0].is_ascii_alphanumeric() && w.windows(2).all(|p| p[1] == p[0].wrapping_add(1)))
+}
+
+/// Documented example values that are public and never real (1Password's white
+/// paper secret key, the `nuget.config` reference's passwords).
+const DOC_EXAMPLES: &[&str] = &[
+    "A3-ASWWYB-798JRY-LJVD4-23DC2-86TVM-H43EB",
+    "A3-ASWWYB-798JRYLJVD4-23DC2-86TVM-H43EB",
+    "33f!!lloppa",
+    "hal+9ooo_da!sY",
+];
+
+/// Not a documented example.
+fn not_example(value: &str) -> bool {
+    !DOC_EXAMPLES.contains(&value)
+}
+
+/// A 1Password secret key that is random and not the white paper's example.
+pub fn onepassword_secret_key(value: &str) -> bool {
+    not_example(value) && token(value)
+}
+
+/// A token whose random part may be letters only (`hf_` + 34 letters): random
+/// mixed case, not words (`hf_requiredCharacteristicTypes...` is an identifier).
+pub fn letters_token(value: &str) -> bool {
+    let body = value.split_once('_').map_or(value, |(_, b)| b);
+    let body = body.strip_prefix("org_").unwrap_or(body);
+    token(value) && (body.bytes().any(|b| b.is_ascii_digit()) || random_letters(body.as_bytes()))
+}
+
+/// Letters that words do not make: split before each capital, words give parts of
+/// 2+ letters (`SuperSecretValue`), random text gives single capitals
+/// (`wRAgXuxgcCvhidtL`: `R`, `L`); 16 or more, mixed case.
+fn random_letters(bytes: &[u8]) -> bool {
+    let single_capitals = (0..bytes.len())
+        .filter(|&i| bytes[i].is_ascii_uppercase() && !bytes.get(i + 1).is_some_and(u8::is_ascii_lowercase))
+        .count();
+    bytes.len() >= 16 && bytes.iter().any(u8::is_ascii_lowercase) && single_capitals >= 2
+}
+
+/// Runs of 3 or more equal characters (a random token of 20 base-62 characters
+/// has one with a chance of about 1 in 200; of 64 hex digits, 1 in 4).
+fn triple_runs(v: &[u8]) -> usize {
+    (0..v.len().saturating_sub(2))
+        .filter(|&i| v[i] == v[i + 1] && v[i] == v[i + 2] && (i == 0 || v[i - 1] != v[i]))
+        .count()
+}
+
+/// A GitLab token (`glpat-`, `glrt-`, ... and 20 characters of `[A-Za-z0-9_-]`)
+/// that is random and not typed in groups: GitLab's random part may contain `-`,
+/// but not three equal groups in a row (`glrt-t9Wkyj-HGRkqQ-VWTGAr`), which is how
+/// people write made-up tokens in tests.
+pub fn gitlab_token(value: &str) -> bool {
+    let groups: Vec<usize> = value.split(['-', '_']).skip(1).map(str::len).collect();
+    let hand_grouped = groups.windows(3).any(|w| w[0] >= 4 && w[0] == w[1] && w[1] == w[2]);
+    token(value) && !hand_grouped
 }
 
 /// Whether some 4-byte window occurs 3 or more times.
@@ -34,25 +98,17 @@ fn repetitive(v: &[u8]) -> bool {
 /// The entropy floor alone, for values with repeats by design: base64 of JSON or
 /// of a URL (`Iiwi` is `","`), webhook URLs, Twitter's `AAAA...` bearer tokens.
 pub fn entropy_ok(value: &str) -> bool {
-    entropy(value) >= entropy_floor(value.len())
+    entropy(value) >= entropy_floor(value.len()) && !counting(value.as_bytes())
 }
 
 /// The value of a `<provider>_KEY = value` assignment: random enough, and not a
-/// number (digits only: an ID) or words. Letters only pass when they are 16+ of
-/// mixed case that words do not make: split before each capital, words give parts
-/// of 2+ letters (`SuperSecretValue`), random text gives single letters
-/// (`wRAgXuxgcCvhidtL`: `R`, `L`).
+/// number (digits only: an ID) or words (letters only pass if they are random
+/// letters, see [`random_letters`]).
 pub fn keyed(value: &str) -> bool {
     let bytes = value.as_bytes();
     let letters = bytes.iter().any(u8::is_ascii_alphabetic);
     let digits = bytes.iter().any(u8::is_ascii_digit);
-    let random_letters = || {
-        let single_capitals = (0..bytes.len())
-            .filter(|&i| bytes[i].is_ascii_uppercase() && !bytes.get(i + 1).is_some_and(u8::is_ascii_lowercase))
-            .count();
-        bytes.len() >= 16 && bytes.iter().any(u8::is_ascii_lowercase) && single_capitals >= 2
-    };
-    letters && (digits || random_letters()) && entropy_ok(value)
+    letters && (digits || random_letters(bytes)) && entropy_ok(value)
 }
 
 /// CRC-32 (IEEE 802.3, as zlib computes it).
@@ -186,7 +242,7 @@ pub fn octopus_api_key(value: &str) -> bool {
 /// A `nuget.config` `ClearTextPassword` value: a literal (not a `%VAR%` reference) that
 /// passes the generic shape test.
 pub fn nuget_password(value: &str) -> bool {
-    !(value.starts_with('%') && value.ends_with('%')) && super::filter::looks_like_secret(value)
+    !(value.starts_with('%') && value.ends_with('%')) && not_example(value) && super::filter::looks_like_secret(value)
 }
 
 /// The most bytes a glued suffix may add to a token's span.
@@ -273,6 +329,15 @@ mod tests {
     fn randomness_floor() {
         assert!(token("ghp_Zq3v9Lm2Rt7Wx4KpB8nC5dF1gH6jJ0aBcDeF"));
         assert!(!token("dapi00000000000000000000000000000000"));
+        assert!(!token("glrt-aaa_cccbbbdddooo2222"), "typed by hand");
+        assert!(!token("sk-ant-api03-abc123xyz-456def789ghij-klmnopqrstuvwx-3456yza789bcde"), "counting");
+        assert!(!entropy_ok("AIzaSyabcdefghijklmnopqrstuvwxyz1234567"), "counting");
+        assert!(letters_token("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"));
+        assert!(!letters_token("hf_requiredCharacteristicTypesForDisplay"), "an identifier");
+        assert!(!onepassword_secret_key("A3-ASWWYB-798JRY-LJVD4-23DC2-86TVM-H43EB"), "white paper");
+        assert!(token("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"), "one run in hex");
+        assert!(!gitlab_token("glrt-t9Wkyj-HGRkqQ-VWTGAr"), "groups");
+        assert!(gitlab_token("glrt-t9Wkyj-HGRkqQaVWTGAr"));
         assert!(keyed("9f8e7d6c5b4a39281706f5e4d3c2b1a0"));
         assert!(!keyed("abcdefghijklmnopqrstuvwxyzabcdef"), "letters only");
         assert!(!keyed("SuperSecretClientValue"), "words");

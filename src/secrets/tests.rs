@@ -44,7 +44,7 @@ fn every_detector_fires() {
             format!("github_pat_{}_{}", fill(22, ALNUM), fill(59, &ALNUM[5..])),
         ),
         ("x ".into(), "gitlab-pat", format!("glpat-{}", fill(20, ALNUM))),
-        ("x ".into(), "slack-token", format!("xoxb-123456789012-1234567890123-{}", fill(24, ALNUM))),
+        ("x ".into(), "slack-token", format!("xoxb-602754318260-4185730926471-{}", fill(24, ALNUM))),
         (
             "url: ".into(),
             "slack-webhook-url",
