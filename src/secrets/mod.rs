@@ -46,7 +46,7 @@ mod special;
 
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::{Regex, RegexSet};
 
 use crate::span::Span;
@@ -158,11 +158,17 @@ impl Scanner {
                 }
             }
         }
-        let aho = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(&patterns)
-            .ok();
+        // A DFA, though the crate picks one by itself only up to 100 patterns: with
+        // ~300 keywords its contiguous NFA scans at about half the speed.
+        let build = |kind| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .kind(kind)
+                .build(&patterns)
+                .ok()
+        };
+        let aho = build(Some(AhoCorasickKind::DFA)).or_else(|| build(None));
         // per-detector keyword regexes only when they are used (they cost most of the build time)
         let mut set = None;
         if strategy != Strategy::AhoCorasick || aho.is_none() {
