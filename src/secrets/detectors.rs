@@ -204,7 +204,7 @@ pub const SPECS: &[Spec] = &[
     token_check(
         "aws-bedrock-short-lived-api-key",
         &["bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t"],
-        r"bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t[A-Za-z0-9+/]{100,4000}={0,2}",
+        r"bedrock-api-key-YmVkcm9jay5hbWF6b25hd3MuY29t[A-Za-z0-9+/]{100,}={0,2}",
         providers::bedrock_short_lived,
     ),
     token("alibaba-access-key-id", &["LTAI"], r"LTAI[A-Za-z0-9]{12,20}"),
@@ -234,7 +234,7 @@ pub const SPECS: &[Spec] = &[
     token(
         "flyio-access-token",
         &["fo1_", "fm1a_", "fm1r_", "fm2_"],
-        r"fo1_[A-Za-z0-9_-]{43}|fm(?:1[ar]|2)_[A-Za-z0-9+/]{100,4000}={0,3}",
+        r"fo1_[A-Za-z0-9_-]{43}|fm(?:1[ar]|2)_[A-Za-z0-9+/]{100,}={0,3}",
     ),
     token("openshift-user-token", &["sha256~"], r"sha256~[A-Za-z0-9_-]{43}"),
     token("scalingo-api-token", &["tk-us-"], r"tk-us-[A-Za-z0-9_-]{48}"),
@@ -360,7 +360,7 @@ pub const SPECS: &[Spec] = &[
     token_check(
         "1password-service-account-token",
         &["ops_eyJ"],
-        r"ops_eyJ[A-Za-z0-9+/]{250,8000}={0,3}",
+        r"ops_eyJ[A-Za-z0-9+/]{250,}={0,3}",
         providers::onepassword_service_account,
     ),
     token_check(
@@ -673,7 +673,7 @@ pub const SPECS: &[Spec] = &[
         &["dropbox"],
         keyed_re!("dropbox", "[A-Za-z0-9]{11}AAAAAAAAAA[A-Za-z0-9_=-]{43}"),
     ),
-    keyed("dropbox-short-lived-api-token", &["dropbox"], keyed_re!("dropbox", r"sl\.(?:u\.)?[A-Za-z0-9_=-]{130,1400}")),
+    keyed("dropbox-short-lived-api-token", &["dropbox"], keyed_re!("dropbox", r"sl\.(?:u\.)?[A-Za-z0-9_=-]{130,}")),
     keyed("fastly-api-token", &["fastly"], keyed_re!("fastly", "[A-Za-z0-9_-]{32}")),
     token("frameio-api-token", &["fio-u-"], r"fio-u-[A-Za-z0-9_=-]{64}"),
     keyed("hubspot-api-key", &["hubspot"], keyed_re!("hubspot", uuid!())),
@@ -766,7 +766,7 @@ pub const SPECS: &[Spec] = &[
         &["eyJ"],
         pat_check(r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}", super::special::jwt_header_ok),
     ),
-    token_check("jwt-base64", &["ZXlK"], r"ZXlK[A-Za-z0-9+/]{60,8000}={0,2}", providers::jwt_base64),
+    token_check("jwt-base64", &["ZXlK"], r"ZXlK[A-Za-z0-9+/]{60,}={0,2}", providers::jwt_base64),
     Spec {
         id: "docker-registry-auth",
         keywords: &["\"auth\""],
