@@ -178,7 +178,7 @@ fn non_utf8_file_names_are_not_merged() {
 #[test]
 fn encodings_do_not_hide_files() {
     let dir = tempdir();
-    write(dir.path(), "notes.txt", b"caf\xe9\nghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789\n");
+    write(dir.path(), "notes.txt", b"caf\xe9\n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\n");
     write(dir.path(), "a/.env.production", b"A=1\0\nDEBUG=true\n");
     let utf16: Vec<u8> = "\u{feff}DEBUG=true\nLOG_LEVEL=debug\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
     write(dir.path(), "b/.env.production", &utf16);

@@ -9,7 +9,7 @@ use std::path::Path;
 use common::{envlint, repo, tempdir, transcript};
 use serde_json::Value;
 
-const TOKEN: &str = "ghp_U8JZpDE0iGXlD6gNCFbaEPFjbD0kH8Oool8D";
+const TOKEN: &str = "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";
 
 fn write(dir: &Path, rel: &str, text: &str) {
     let path = dir.join(rel);
