@@ -6,6 +6,9 @@
 //!
 //! - Provider tokens (a specific detector) are `committed-secret` everywhere, in
 //!   comments and expressions of parsed files too: committed text is committed.
+//!   One exception: in tests, a token written out again with variations
+//!   (another prefix, a cut: 12 of its characters elsewhere in the file) is a
+//!   fixture of the code under test.
 //! - In parsed kinds (dotenv, compose, CI YAML, Terraform, HCL, tfvars) a generic
 //!   credential is a literal of the parse tree: the string or number assigned to a
 //!   secret-named key (or in a compose `KEY=value` item, a `${VAR:-default}`
@@ -146,6 +149,11 @@ pub fn judge(file: &FileCx<'_>) -> Vec<Judged> {
 /// The verdict on one candidate, or `None` when it is not reported.
 fn verdict(file: &FileCx<'_>, source: Source, c: &Cand) -> Option<Verdict> {
     if c.origin == Origin::Provider {
+        // A token in a test written out again with variations (another prefix,
+        // a cut) is a fixture of the code under test, not a credential.
+        if source == Source::Test && is_variation(&file.source.text, c) {
+            return None;
+        }
         return Some(Verdict::CommittedSecret);
     }
     let env = file.env.env_at(c.span.start).map(|e| &**e);
@@ -174,6 +182,17 @@ fn verdict(file: &FileCx<'_>, source: Source, c: &Cand) -> Option<Verdict> {
         // a scanner hit in other configuration text, or inside a literal of a parsed file
         _ => (prod || is_machine_generated(v)).then_some(Verdict::CommittedSecret),
     }
+}
+
+/// Whether 12 characters of a token appear in the file again, outside the
+/// token: the same fake value written out with variations (another prefix, a
+/// cut). Real tokens share at most their prefix.
+fn is_variation(text: &str, c: &Cand) -> bool {
+    let v = c.value.as_str();
+    (0..v.len().saturating_sub(11))
+        .step_by(4)
+        .filter_map(|i| v.get(i..i + 12))
+        .any(|piece| text.match_indices(piece).any(|(at, _)| at < c.span.start as usize || at >= c.span.end as usize))
 }
 
 /// Whether a literal of a deployable config is a credential at all, and which:
