@@ -162,7 +162,9 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
     }
     found.sort_by(|a, b| a.rel.cmp(&b.rel).then_with(|| a.abs.cmp(&b.abs)));
     let config_dir = canonical(&settings.config_dir);
-    let config_rel = |f: &RepoFile| repo::rel_path(&canonical(&f.abs), &config_dir);
+    // Files are under the (canonical) root and the walk follows no symbolic
+    // link, so their paths need no canonicalizing of their own.
+    let config_rel = |f: &RepoFile| repo::rel_path(&f.abs, &config_dir);
     let mut candidates: Vec<context::Candidate> = found
         .into_iter()
         .map(|file| {
@@ -251,7 +253,7 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
             match crate::isolate::run(|| rule.check_project(&cx, &mut po)) {
                 Ok(()) => {
                     out.findings.extend(po.findings.into_iter().filter(|f| {
-                        let config_rel = repo::rel_path(&canonical(&input.root.join(&*f.path)), &config_dir);
+                        let config_rel = repo::rel_path(&input.root.join(&*f.path), &config_dir);
                         settings.rule_enabled_for(&f.rule, &config_rel)
                     }));
                     out.warnings.extend(po.warnings);

@@ -68,7 +68,7 @@ pub fn run(unit: &Unit, candidates: &[Candidate], shared: &Shared<'_>) -> UnitRe
         if !reported && matches!(c.kind(), FileKind::Other | FileKind::Gitignore) {
             continue;
         }
-        let config_rel = crate::repo::rel_path(&canonical(&c.file.abs), shared.config_dir);
+        let config_rel = crate::repo::rel_path(&c.file.abs, shared.config_dir);
         let loaded = match shared.context.take(&c.file.rel) {
             Some(l) => Ok(l),
             None => crate::isolate::run(|| {
@@ -223,9 +223,6 @@ fn unit_name(files: &[UnitFile]) -> String {
     files.first().map_or_else(String::new, |f| f.source.path.to_string())
 }
 
-fn canonical(p: &Path) -> std::path::PathBuf {
-    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
-}
 
 /// Lock files, minified bundles and `[secrets] skip-paths` are not scanned for
 /// secrets; nor files where `committed-secret` is off.
