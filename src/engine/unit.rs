@@ -223,14 +223,12 @@ fn unit_name(files: &[UnitFile]) -> String {
     files.first().map_or_else(String::new, |f| f.source.path.to_string())
 }
 
-
 /// Lock files, minified bundles and `[secrets] skip-paths` are not scanned for
-/// secrets; nor files where `committed-secret` is off.
+/// secrets; nor files where neither secret rule runs.
 fn scans_secrets(f: &UnitFile, shared: &Shared<'_>) -> bool {
-    const RULE: &str = "committed-secret";
+    const RULES: [&str; 2] = ["committed-secret", "default-credential"];
     let s = shared.settings;
-    shared.rules.iter().any(|r| r.meta().id == RULE)
-        && s.rule_enabled_for(RULE, &f.config_rel)
+    RULES.iter().any(|id| shared.rules.iter().any(|r| r.meta().id == *id) && s.rule_enabled_for(id, &f.config_rel))
         && !(s.secrets_skip.is_match(&f.config_rel)
             || s.secrets_skip.is_match(&*f.source.path)
             || (s.secrets_max_line_length > 0 && f.source.text.lines().any(|l| l.len() > s.secrets_max_line_length)))
