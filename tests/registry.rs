@@ -62,3 +62,15 @@ fn every_fixture_dir_is_a_rule_and_every_snapshot_has_its_fixture() {
         assert!(root.join(rule).join(fixture).exists(), "snapshot {name} has no fixture");
     }
 }
+
+#[test]
+fn readme_rule_table_is_the_markdown_rule_table() {
+    let out = common::envlint().args(["rules", "--format", "markdown"]).output().expect("run");
+    assert!(out.status.success(), "{}", common::transcript(&out));
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    let readme = std::fs::read_to_string(common::repo().join("README.md")).expect("README.md");
+    assert!(
+        readme.contains(table.trim_end()),
+        "the README's rule table differs from `envlint rules --format markdown`:\n{table}"
+    );
+}

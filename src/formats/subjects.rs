@@ -270,8 +270,9 @@ fn compose_services<'a>(files: &'a [UnitFile], project: &Project, table: &EnvTab
             let over = &files[o as usize];
             let base = &files[service.key.file as usize].source.path;
             let shown = env.as_deref().map_or_else(String::new, |e| format!(" (env: {e})"));
+            let at = over.doc.as_ref().and_then(|d| d.root()).and_then(|r| r.entry("services")).map(|e| e.key.span);
             related.push((
-                Loc { file: o, span: over.source.line_span(1) },
+                Loc { file: o, span: at.unwrap_or_else(|| over.source.line_span(1)) },
                 format!("{} is applied over {base}{shown}: this service runs with it", over.source.path),
             ));
         }

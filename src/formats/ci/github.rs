@@ -217,7 +217,7 @@ fn quote_list(list: &[&str]) -> String {
 }
 
 /// Whether an `if:` condition looks at the ref or the event that triggered the run.
-fn restricts_ref(condition: &str) -> bool {
+pub fn restricts_ref(condition: &str) -> bool {
     let c = condition.replace(' ', "");
     ["github.ref", "github.event_name", "github.base_ref", "github.head_ref", "github.event.release"]
         .iter()
@@ -273,6 +273,9 @@ pub struct Evidence {
     /// It names an environment envlint does not know, or a negated one: not a
     /// deploy to the job's environment.
     pub names_other: bool,
+    /// It is in a step whose `if:` restricts the ref or the event
+    /// (`if: github.ref == 'refs/heads/main'`).
+    pub ref_restricted: bool,
 }
 
 /// Words that name a deploy on their own.
@@ -289,10 +292,11 @@ static DEPLOY_COMMANDS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| 
         (r"\bhelm\b[^\n|;&]*\s(upgrade|install)\b", "helm"),
         (r"\bhelmfile\b[^\n|;&]*\s(apply|sync)\b", "helmfile"),
         (
-            r"\b(cdk|serverless|sls|sam|fly|flyctl|firebase|kamal|vercel|netlify|wrangler|eb|railway|gcloud|mina|dpl)\b[^\n|;&]*\bdeploy\b",
+            r"\b(cdk|serverless|sls|sam|fly|flyctl|firebase|kamal|vercel|netlify|wrangler|eb|railway|gcloud|mina)\b[^\n|;&]*\bdeploy\b",
             "deploy",
         ),
-        (r"\bvercel\b[^\n|;&]*\s--prod\b", "vercel"),
+        (r"\bvercel(\s+deploy)?\s+--prod\b", "vercel"),
+        (r"\bdpl\b[^\n|;&]*--provider", "dpl"),
         (r"\bpulumi\b[^\n|;&]*\s(up|update)\b", "pulumi"),
         (r"\baws\b[^\n|;&]*\b(ecs\s+update-service|cloudformation\s+deploy|lambda\s+update-function-code)\b", "aws"),
         (r"\baz\b[^\n|;&]*\b(webapp\s+deploy|deployment\s+group\s+create|containerapp\s+update)\b", "az"),
@@ -381,6 +385,7 @@ impl Job<'_> {
                 loc: loc(span),
                 names_env,
                 names_other,
+                ref_restricted: false,
             })
         };
         out.extend(named(self.key, "its name".to_owned(), self.key_span));
@@ -396,6 +401,7 @@ impl Job<'_> {
         }
         for (n, step) in self.steps.iter().enumerate() {
             let step_no = n + 1;
+            let before = out.len();
             if let Some(name) = step.name
                 && let Some(node) = step.node.get("name")
             {
@@ -411,6 +417,7 @@ impl Job<'_> {
                         loc: loc(node.span),
                         names_env: None,
                         names_other: false,
+                        ref_restricted: false,
                     });
                 } else if action.starts_with("./") {
                     let last = action.trim_end_matches('/').rsplit('/').next().unwrap_or(&action).to_owned();
@@ -438,10 +445,14 @@ impl Job<'_> {
                             loc: loc(span),
                             names_env,
                             names_other: false,
+                            ref_restricted: false,
                         });
                         break;
                     }
                 }
+            }
+            if step.node.get("if").and_then(Node::as_str).is_some_and(restricts_ref) {
+                out[before..].iter_mut().for_each(|e| e.ref_restricted = true);
             }
         }
         out

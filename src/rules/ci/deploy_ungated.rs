@@ -8,7 +8,7 @@ use crate::formats::ci::gitlab_expr::Scenario;
 use crate::formats::subjects::View;
 use crate::rule::{Emitter, EnvScope, Precision, Rule, RuleMeta, Subject, UnitCx};
 
-use super::{github_prod_deploy, gitlab_prod_deploy, inside, shows_evidence, why_label};
+use super::{github_prod_deploy, github_ungated, gitlab_prod_deploy, inside, shows_evidence, why_label};
 
 const DOCS: &str = r"## What it does
 Flags a CI job that deploys to prod with nobody having to approve it. The
@@ -122,7 +122,8 @@ impl Rule for DeployUngated {
                     r = r.related(deploy.at, why_label(&deploy));
                 }
                 if let Some(rule) = o.auto_rule {
-                    r.related(rule, format!("this rule runs it automatically {}", scenario.describe()));
+                    let by = if job.config.get("rules").is_some() { "this rule" } else { "this `only:`" };
+                    r.related(rule, format!("{by} runs it automatically {}", scenario.describe()));
                 }
             }
             Some(View::GithubJob { workflow, job }) => {
@@ -133,6 +134,22 @@ impl Rule for DeployUngated {
                     return;
                 }
                 let Some(deploy) = github_prod_deploy(subject, workflow, *job, unit) else { return };
+                let index = |k: &str| workflow.jobs.iter().position(|x| x.key == k);
+                // A job that needs an ungated prod deploy is reported with that one:
+                // gating it gates them all.
+                let ancestors = workflow.ancestors(j);
+                if ancestors.iter().any(|a| index(a.key).is_some_and(|i| github_ungated(workflow, i, unit).is_some())) {
+                    return;
+                }
+                let dependents = (0..workflow.jobs.len())
+                    .filter(|&i| i != *job && github_ungated(workflow, i, unit).is_some())
+                    .filter(|&i| workflow.ancestors(&workflow.jobs[i]).iter().any(|a| a.key == j.key))
+                    .count();
+                let more = match dependents {
+                    0 => String::new(),
+                    1 => "; 1 more prod deploy job needs it".to_owned(),
+                    n => format!("; {n} more prod deploy jobs need it"),
+                };
                 let prod_named = |k: &&crate::formats::ci::github::Job<'_>| {
                     k.environment_names().iter().any(|n| table.resolve_text(n).is_some_and(|(e, _)| e == deploy.env))
                 };
@@ -144,7 +161,7 @@ impl Rule for DeployUngated {
                     .report_in(
                         subject.anchor,
                         format!(
-                            "job `{}` deploys to {} ({}) without an `environment:`, so no protection rule or reviewer can gate it",
+                            "job `{}` deploys to {} ({}) without an `environment:`, so no protection rule or reviewer can gate it{more}",
                             j.key, deploy.env, deploy.why
                         ),
                     )

@@ -8,7 +8,7 @@ use crate::formats::ci::gitlab_expr::Scenario;
 use crate::formats::subjects::View;
 use crate::rule::{Emitter, EnvScope, Loc, Precision, Rule, RuleMeta, Subject, UnitCx};
 
-use super::{github_prod_deploy, gitlab_prod_deploy, inside, shows_evidence, why_label};
+use super::{github_unconditional_prod_deploy, gitlab_prod_deploy, inside, shows_evidence, why_label};
 
 const DOCS: &str = r"## What it does
 Flags a CI job that deploys to prod and can run from any branch (or from a
@@ -107,7 +107,8 @@ impl Rule for DeployUnrestricted {
                     return;
                 };
                 let how = if o.run_rule.is_some() {
-                    format!("its rules let it run {}", scenario.describe())
+                    let by = if job.config.get("rules").is_some() { "its `rules:` let" } else { "its `only:` lets" };
+                    format!("{by} it run {}", scenario.describe())
                 } else {
                     format!("nothing restricts it to the default branch or tags, so it runs {}", scenario.describe())
                 };
@@ -123,12 +124,13 @@ impl Rule for DeployUnrestricted {
                     r = r.related(deploy.at, why_label(&deploy));
                 }
                 if let Some(rule) = o.run_rule {
-                    r.related(rule, format!("this lets it run {}", scenario.describe()));
+                    let by = if job.config.get("rules").is_some() { "this rule lets" } else { "this `only:` lets" };
+                    r.related(rule, format!("{by} it run {}", scenario.describe()));
                 }
             }
             Some(View::GithubJob { workflow, job }) => {
                 let Some(j) = workflow.jobs.get(*job) else { return };
-                let Some(deploy) = github_prod_deploy(subject, workflow, *job, unit) else { return };
+                let Some(deploy) = github_unconditional_prod_deploy(subject, workflow, *job, unit) else { return };
                 let Some((trigger, why)) = workflow.exposure() else { return };
                 if workflow.restricted_by_condition(j) {
                     return;

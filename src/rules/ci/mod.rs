@@ -59,20 +59,58 @@ pub fn github_prod_deploy(
     job: usize,
     unit: &UnitCx<'_>,
 ) -> Option<ProdDeploy> {
+    github_job_prod_deploy(workflow, job, subject.env.as_ref(), &subject.reason, unit, false)
+}
+
+/// A GitHub job's prod deploy, from steps that run whatever the ref (a step
+/// with `if: github.ref == ...` deploys only from that ref).
+pub fn github_unconditional_prod_deploy(
+    subject: &Subject<'_>,
+    workflow: &Workflow<'_>,
+    job: usize,
+    unit: &UnitCx<'_>,
+) -> Option<ProdDeploy> {
+    github_job_prod_deploy(workflow, job, subject.env.as_ref(), &subject.reason, unit, true)
+}
+
+/// A GitHub job's prod deploy, given the job's environment and why it has it.
+fn github_job_prod_deploy(
+    workflow: &Workflow<'_>,
+    job: usize,
+    env: Option<&Env>,
+    reason: &str,
+    unit: &UnitCx<'_>,
+    unconditional: bool,
+) -> Option<ProdDeploy> {
     let table = &unit.settings.envs;
     let prod = table.resolve("prod")?;
     let j = workflow.jobs.get(job)?;
     let src = &unit.file(workflow.file).source;
-    let evidence = j.deploy_evidence(workflow.file, src, table);
+    let mut evidence = j.deploy_evidence(workflow.file, src, table);
+    if unconditional {
+        evidence.retain(|e| !e.ref_restricted);
+    }
     if let Some(e) = evidence.iter().find(|e| e.names_env.as_ref() == Some(&prod)) {
         return Some(ProdDeploy { env: prod, why: e.what.clone(), at: e.loc });
     }
-    if subject.env.as_ref() == Some(&prod)
+    if env == Some(&prod)
         && let Some(e) = evidence.iter().find(|e| e.names_env.is_none() && !e.names_other)
     {
-        return Some(ProdDeploy { env: prod, why: format!("{}; {}", e.what, subject.reason), at: e.loc });
+        return Some(ProdDeploy { env: prod, why: format!("{}; {reason}", e.what), at: e.loc });
     }
     None
+}
+
+/// Whether GitHub job `job` deploys to prod with no `environment:` (and calls
+/// no reusable workflow): the job itself is the ungated deploy.
+pub fn github_ungated(workflow: &Workflow<'_>, job: usize, unit: &UnitCx<'_>) -> Option<ProdDeploy> {
+    let j = workflow.jobs.get(job)?;
+    if j.environment.is_some() || j.uses.is_some() {
+        return None;
+    }
+    let inferred = unit.file(workflow.file).env.jobs.iter().find(|x| x.job == j.key);
+    let (env, reason) = inferred.map_or((None, ""), |x| (x.env.as_ref(), x.reason.as_str()));
+    github_job_prod_deploy(workflow, job, env, reason, unit, false)
 }
 
 /// A related-location label for where a deploy's environment or evidence is written.

@@ -113,10 +113,13 @@ impl Rule for DbPortPublished {
             if port.loopback_only() {
                 continue;
             }
-            let entry = shown(&item, unit);
+            let entry = shown(&item, || {
+                let ip = port.host_ip.as_deref().map_or_else(String::new, |ip| format!("{ip}:"));
+                format!("{ip}{}:{}", port.published.as_deref().unwrap_or(""), port.target)
+            });
             let on = match port.host_ip.as_deref() {
-                Some(ip) => format!("on {ip}"),
-                None => "on every interface".to_owned(),
+                Some(ip) if !matches!(ip, "0.0.0.0" | "::" | "[::]") => format!("on {ip}"),
+                _ => "on every interface".to_owned(),
             };
             out.report_in(
                 item.loc(),

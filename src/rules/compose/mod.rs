@@ -45,11 +45,11 @@ pub(crate) fn narrowed(at: &Located<'_>, text: &str, unit: &UnitCx<'_>) -> Loc {
     }
 }
 
-/// An item of a list as written, for messages (`.:/app`, `5432:5432`), or its
-/// long form's text in one line.
-pub(crate) fn shown(item: &Located<'_>, unit: &UnitCx<'_>) -> String {
+/// An item of a list as written, for messages (`.:/app`, `5432:5432`); the
+/// long syntax as `long`, which the caller renders from what it parsed.
+pub(crate) fn shown(item: &Located<'_>, long: impl FnOnce() -> String) -> String {
     match item.scalar_text() {
         Some(t) => t.into_owned(),
-        None => unit.text(item.loc()).split_whitespace().collect::<Vec<_>>().join(" "),
+        None => long(),
     }
 }

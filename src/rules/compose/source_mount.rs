@@ -88,7 +88,7 @@ impl Rule for SourceMount {
         &META
     }
 
-    fn check_subject(&self, subject: &Subject<'_>, unit: &UnitCx<'_>, out: &mut Emitter<'_>) {
+    fn check_subject(&self, subject: &Subject<'_>, _unit: &UnitCx<'_>, out: &mut Emitter<'_>) {
         let Some(View::Service { service, .. }) = &subject.view else { return };
         let env = subject.env.as_deref().unwrap_or("prod");
         for item in service.config.get("volumes").map(|v| v.items()).unwrap_or_default() {
@@ -99,7 +99,10 @@ impl Rule for SourceMount {
             let source = v.source.as_deref().unwrap_or_default();
             let what =
                 if matches!(source.trim_end_matches('/'), "." | "..") { "the project folder" } else { "source code" };
-            let text = shown(&item, unit);
+            let text = shown(&item, || {
+                let ro = if v.read_only { ":ro" } else { "" };
+                format!("{source}:{}{ro}", v.target)
+            });
             out.report_in(
                 item.loc(),
                 format!("`{text}` mounts {what} from the host into service `{}` in {env}", service.name),
