@@ -69,6 +69,8 @@ pub struct Job<'a> {
     pub condition: Option<&'a str>,
     pub needs: Vec<&'a str>,
     pub steps: Vec<Step<'a>>,
+    /// [`Job::deploy_evidence`], read once (every rule asks with the same file and table).
+    evidence: std::sync::OnceLock<Vec<Evidence>>,
 }
 
 /// A workflow file.
@@ -131,6 +133,7 @@ impl<'a> Workflow<'a> {
                     condition: j.get("if").and_then(Node::as_str),
                     needs,
                     steps,
+                    evidence: std::sync::OnceLock::new(),
                 }
             })
             .collect();
@@ -193,6 +196,21 @@ impl<'a> Workflow<'a> {
             stack.extend(j.needs.iter().filter_map(|n| self.job(n)));
         }
         false
+    }
+
+    /// The jobs that need `job`, transitively (at most 256).
+    pub fn descendants(&self, job: &Job<'a>) -> Vec<&Job<'a>> {
+        let mut out: Vec<&Job<'a>> = Vec::new();
+        let mut stack: Vec<&str> = vec![job.key];
+        while let Some(k) = stack.pop() {
+            for j in self.jobs.iter().filter(|j| j.needs.contains(&k)) {
+                if out.len() < 256 && j.key != job.key && !out.iter().any(|o| o.key == j.key) {
+                    out.push(j);
+                    stack.push(j.key);
+                }
+            }
+        }
+        out
     }
 
     /// The jobs `job` needs, transitively.
@@ -376,7 +394,13 @@ fn name_deploys(text: &str, table: &EnvTable) -> Option<(Option<crate::env::Env>
 
 impl Job<'_> {
     /// Everything that says the job deploys.
-    pub fn deploy_evidence(&self, file: FileRef, src: &crate::source::SourceFile, table: &EnvTable) -> Vec<Evidence> {
+    /// Everything that says the job deploys, read once per job: `file`, `src`
+    /// and `table` are the workflow's file and the scan's environment table.
+    pub fn deploy_evidence(&self, file: FileRef, src: &crate::source::SourceFile, table: &EnvTable) -> &[Evidence] {
+        self.evidence.get_or_init(|| self.read_evidence(file, src, table))
+    }
+
+    fn read_evidence(&self, file: FileRef, src: &crate::source::SourceFile, table: &EnvTable) -> Vec<Evidence> {
         let mut out = Vec::new();
         let loc = |span: Span| Loc { file, span };
         let named = |text: &str, what: String, span: Span| {
@@ -514,6 +538,9 @@ mod tests {
         let mut a: Vec<&str> = w.ancestors(deploy).iter().map(|j| j.key).collect();
         a.sort_unstable();
         assert_eq!(a, ["build", "gate"]);
+        let build = w.job("build").expect("build");
+        let d: Vec<&str> = w.descendants(build).iter().map(|j| j.key).collect();
+        assert_eq!(d, ["deploy"]);
     }
 
     #[test]
@@ -545,8 +572,14 @@ mod tests {
             .map(|j| {
                 let ev = j
                     .deploy_evidence(0, &src, &table)
-                    .into_iter()
-                    .map(|e| (e.what, src.slice(e.loc.span).to_owned(), e.names_env.map(|x| x.to_string())))
+                    .iter()
+                    .map(|e| {
+                        (
+                            e.what.clone(),
+                            src.slice(e.loc.span).to_owned(),
+                            e.names_env.as_ref().map(ToString::to_string),
+                        )
+                    })
                     .collect();
                 (j.key, ev)
             })

@@ -141,9 +141,10 @@ impl Rule for DeployUngated {
                 if ancestors.iter().any(|a| index(a.key).is_some_and(|i| github_ungated(workflow, i, unit).is_some())) {
                     return;
                 }
-                let dependents = (0..workflow.jobs.len())
-                    .filter(|&i| i != *job && github_ungated(workflow, i, unit).is_some())
-                    .filter(|&i| workflow.ancestors(&workflow.jobs[i]).iter().any(|a| a.key == j.key))
+                let dependents = workflow
+                    .descendants(j)
+                    .iter()
+                    .filter(|d| index(d.key).is_some_and(|i| github_ungated(workflow, i, unit).is_some()))
                     .count();
                 let more = match dependents {
                     0 => String::new(),

@@ -86,10 +86,8 @@ fn github_job_prod_deploy(
     let prod = table.resolve("prod")?;
     let j = workflow.jobs.get(job)?;
     let src = &unit.file(workflow.file).source;
-    let mut evidence = j.deploy_evidence(workflow.file, src, table);
-    if unconditional {
-        evidence.retain(|e| !e.ref_restricted);
-    }
+    let evidence: Vec<&crate::formats::ci::github::Evidence> =
+        j.deploy_evidence(workflow.file, src, table).iter().filter(|e| !(unconditional && e.ref_restricted)).collect();
     if let Some(e) = evidence.iter().find(|e| e.names_env.as_ref() == Some(&prod)) {
         return Some(ProdDeploy { env: prod, why: e.what.clone(), at: e.loc });
     }
