@@ -181,8 +181,9 @@ impl RulePattern {
 
     /// Parses a selector, checking that it matches at least one known rule ID.
     pub fn parse(text: &str, known_ids: &[&str]) -> Result<Self, String> {
-        let glob = Glob::new(text).map_err(|e| format!("invalid rule pattern `{text}`: {e}"))?;
-        let pattern = Self { text: text.to_owned(), matcher: glob.compile_matcher() };
+        let matcher = crate::glob::matcher(text)
+            .map_err(|e| format!("invalid rule pattern `{}`: {e}", crate::glob::shown(text)))?;
+        let pattern = Self { text: text.to_owned(), matcher };
         if known_ids.iter().any(|id| pattern.matches(id)) { Ok(pattern) } else { Err(format!("unknown rule `{text}`")) }
     }
 }
@@ -395,9 +396,9 @@ pub fn parse(text: &str, name: &str, dir: &Path, known: &[KnownRule<'_>]) -> Res
     }
     for (env, globs, span) in glob_entries {
         for g in globs {
-            let matcher = Glob::new(&g)
-                .map_err(|e| err(span.clone(), format!("invalid glob `{g}`: {e}"), "in this list", None))?
-                .compile_matcher();
+            let matcher = crate::glob::matcher(&g).map_err(|e| {
+                err(span.clone(), format!("invalid glob `{}`: {e}", crate::glob::shown(&g)), "in this list", None)
+            })?;
             s.env_globs.push((g, matcher, env.clone()));
         }
     }
@@ -414,9 +415,9 @@ pub fn parse(text: &str, name: &str, dir: &Path, known: &[KnownRule<'_>]) -> Res
             ));
         };
         for g in globs {
-            let matcher = Glob::new(g.get_ref())
-                .map_err(|e| err(g.span(), format!("invalid glob `{}`: {e}", g.get_ref()), "here", None))?
-                .compile_matcher();
+            let matcher = crate::glob::matcher(g.get_ref()).map_err(|e| {
+                err(g.span(), format!("invalid glob `{}`: {e}", crate::glob::shown(g.get_ref())), "here", None)
+            })?;
             s.kinds.push(g.get_ref().clone(), matcher, file_kind);
         }
     }
@@ -477,7 +478,7 @@ pub fn parse(text: &str, name: &str, dir: &Path, known: &[KnownRule<'_>]) -> Res
     }
     if let Some(skip) = &raw.secrets.skip_paths {
         for p in skip {
-            Glob::new(p.get_ref()).map_err(|e| err(p.span(), format!("invalid glob: {e}"), "here", None))?;
+            crate::glob::parse(p.get_ref()).map_err(|e| err(p.span(), format!("invalid glob: {e}"), "here", None))?;
         }
         s.secrets_skip = glob_set(skip.iter().map(|p| p.get_ref().as_str()))
             .map_err(|e| ConfigError::plain(format!("invalid secrets.skip-paths: {e}")))?;
@@ -488,7 +489,10 @@ pub fn parse(text: &str, name: &str, dir: &Path, known: &[KnownRule<'_>]) -> Res
     for o in &raw.overrides {
         let mut builder = globset::GlobSetBuilder::new();
         for p in &o.paths {
-            builder.add(Glob::new(p.get_ref()).map_err(|e| err(p.span(), format!("invalid glob: {e}"), "here", None))?);
+            builder.add(
+                crate::glob::parse(p.get_ref())
+                    .map_err(|e| err(p.span(), format!("invalid glob: {e}"), "here", None))?,
+            );
         }
         let paths = builder.build().map_err(|e| ConfigError::plain(format!("invalid override globs: {e}")))?;
         s.overrides.push(Override { paths, select: patterns(&o.select)?, ignore: patterns(&o.ignore)? });

@@ -300,6 +300,13 @@ const PRE: &str = "pre";
 /// name they count only on their own, and only where names hold environments by
 /// convention ([`Reading::Name`]).
 const AMBIGUOUS: [&str; 8] = ["test", "testing", "qa", "stage", "live", "local", "sandbox", "develop"];
+
+/// Whether an environment word has a common other meaning (`test`, `qa`, `live`,
+/// `local`, `sandbox`, ...): rules that read names in values (hosts, buckets)
+/// do not count it.
+pub fn is_ambiguous(word: &str) -> bool {
+    AMBIGUOUS.contains(&word.to_ascii_lowercase().as_str())
+}
 /// Words that may follow an environment word in a name without it qualifying
 /// them: the environment itself and its settings, template markers, the file
 /// formats and tools envlint reads, and cloud region words (`prod-eu-west-1`).

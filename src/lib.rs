@@ -13,6 +13,7 @@ pub mod finding;
 pub mod formats;
 #[doc(hidden)]
 pub mod fuzz;
+pub mod glob;
 pub mod isolate;
 pub mod model;
 pub mod parse;

@@ -47,11 +47,16 @@ fn fill_spans(text: &str, spans: &[Span], keep: impl Fn(&str) -> usize) -> Strin
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// `spans` plus every other place in `text` where the text of one of them (6
-/// bytes or more) appears.
+/// Copies of a secret shorter than this are left alone: a human-chosen default
+/// such as `postgres` is also a scheme, a user and a host name.
+const MIN_COPY_LEN: usize = 12;
+
+/// `spans` plus every other place in `text` where the text of one of them
+/// ([`MIN_COPY_LEN`] bytes or more) appears.
 pub fn occurrences(text: &str, spans: &[Span]) -> Vec<Span> {
     let mut out = spans.to_vec();
-    let mut needles: Vec<&str> = spans.iter().filter_map(|s| text.get(s.range())).filter(|n| n.len() >= 6).collect();
+    let mut needles: Vec<&str> =
+        spans.iter().filter_map(|s| text.get(s.range())).filter(|n| n.len() >= MIN_COPY_LEN).collect();
     needles.sort_unstable();
     needles.dedup();
     if needles.is_empty() {
@@ -145,11 +150,12 @@ mod tests {
 
     #[test]
     fn every_copy_of_a_secret_is_found() {
-        let text = "password hunter2-Xy\n# copy: hunter2-Xy\nshort: abc\n";
-        let first = Span::new(9, 19);
-        let all = occurrences(text, &[first, Span::new(text.len() - 4, text.len() - 1)]);
+        let text = "password hunter2-Xy-4kQ\n# copy: hunter2-Xy-4kQ\nshort: postgres, postgres\n";
+        let first = Span::new(9, 23);
+        let word = text.find("postgres").expect("word");
+        let all = occurrences(text, &[first, Span::new(word, word + 8)]);
         let shown: Vec<&str> = all.iter().map(|s| &text[s.range()]).collect();
-        assert_eq!(shown, ["hunter2-Xy", "hunter2-Xy", "abc"]);
+        assert_eq!(shown, ["hunter2-Xy-4kQ", "hunter2-Xy-4kQ", "postgres"], "short words are not chased");
         assert!(!mask_spans(text, &all).contains("ter2-Xy"));
     }
 

@@ -38,7 +38,7 @@ pub enum EnvScope {
     /// Subjects of these environments (names or aliases, resolved through the
     /// environment table).
     Only(Cow<'static, [Cow<'static, str>]>),
-    /// Subjects of a known environment other than these.
+    /// Subjects of any environment, known or not, but these.
     Except(Cow<'static, [Cow<'static, str>]>),
 }
 
@@ -49,7 +49,8 @@ impl EnvScope {
             list.iter().any(|n| table.resolve(n).map_or_else(|| n.eq_ignore_ascii_case(e), |c| *c == *e))
         };
         match (self, env) {
-            (Self::Unscoped | Self::Any, _) | (Self::Known, Some(_)) => true,
+            (Self::Unscoped | Self::Any | Self::Except(_), None)
+            | (Self::Unscoped | Self::Any | Self::Known, Some(_)) => true,
             (_, None) => false,
             (Self::Only(list), Some(e)) => named(list, e),
             (Self::Except(list), Some(e)) => !named(list, e),

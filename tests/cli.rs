@@ -16,6 +16,7 @@ fn repo_with_warning() -> tempfile::TempDir {
     let dir = tempdir();
     write(dir.path(), "app/.env.production", "A=1\nA=2\n");
     write(dir.path(), "app/.env", "B=1\n");
+    common::keep_dotenv_files(dir.path(), &["app/.env.production", "app/.env"]);
     dir
 }
 
@@ -43,9 +44,10 @@ fn exit_codes_follow_fail_on() {
 fn clean_scan_exits_zero_with_summary() {
     let dir = tempdir();
     write(dir.path(), ".env", "A=1\n");
+    common::keep_dotenv_files(dir.path(), &[".env"]);
     let out = envlint().arg("scan").arg(dir.path()).output().expect("run");
-    assert_eq!(out.status.code(), Some(0));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "no findings in 1 file\n");
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "no findings in 2 files\n");
 }
 
 #[test]
@@ -65,7 +67,7 @@ fn json_matches_the_contract() {
     assert_eq!(v["tool"]["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(
         v["summary"],
-        serde_json::json!({"files": 2, "errors": 0, "warnings": 1, "notes": 0, "suppressed": 0, "baselined": 0})
+        serde_json::json!({"files": 3, "errors": 0, "warnings": 1, "notes": 0, "suppressed": 0, "baselined": 0})
     );
     let f = &v["findings"][0];
     assert_eq!(keys(f), ["env", "fingerprint", "help", "message", "path", "rule", "severity", "span"]);
@@ -79,7 +81,7 @@ fn json_matches_the_contract() {
     );
     assert_eq!(f["fingerprint"].as_str().map(str::len), Some(32));
     // the summary goes to stderr when the report is machine-readable
-    assert!(String::from_utf8_lossy(&out.stderr).contains("0 errors, 1 warning, 0 notes in 2 files"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("0 errors, 1 warning, 0 notes in 3 files"));
 }
 
 #[test]
@@ -158,6 +160,7 @@ fn config_is_found_upward_and_applied() {
     );
     write(dir.path(), "svc/.env", "A=1\nA=2\n");
     write(dir.path(), "legacy/.env", "A=1\nA=2\n");
+    common::keep_dotenv_files(dir.path(), &["svc/.env", "legacy/.env"]);
     let out = envlint().args(["scan", "--format", "json"]).arg(dir.path()).output().expect("run");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     let findings = v["findings"].as_array().expect("findings");
@@ -201,11 +204,12 @@ fn binary_and_oversized_files_are_skipped_and_counted() {
     std::fs::write(dir.path().join("logo.png"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").expect("write");
     write(dir.path(), "big.env", &"K=v\n".repeat(400));
     write(dir.path(), "envlint.toml", "max-file-size = 1000\n");
+    common::keep_dotenv_files(dir.path(), &[".env", "big.env"]);
     let out = envlint().arg("scan").arg(dir.path()).output().expect("run");
     assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "no findings in 2 files (2 skipped: 1 binary, 1 over the size limit)\n"
+        "no findings in 3 files (2 skipped: 1 binary, 1 over the size limit)\n"
     );
 }
 
@@ -261,4 +265,59 @@ fn broken_pipe_is_success() {
         .output()
         .expect("sh");
     assert!(status.stderr.is_empty(), "{}", String::from_utf8_lossy(&status.stderr));
+}
+
+/// 300 nested `{a,...}` alternatives (1.2 KB): globset panicked compiling it (from 125 on).
+fn pathological_glob() -> String {
+    format!("{}b{}", "{a,".repeat(300), "}".repeat(300))
+}
+
+#[test]
+fn pathological_globs_on_the_command_line_exit_two() {
+    let dir = tempdir();
+    write(dir.path(), ".env", "A=1\n");
+    let glob = pathological_glob();
+    let env_flag = format!("{glob}=prod");
+    let long = "[!a]".repeat(2000);
+    let long_flag = format!("{long}=prod");
+    // `--select`/`--ignore` split their value at commas
+    let no_commas = format!("{}b{}", "{".repeat(40), "}".repeat(40));
+    // (args, text expected on stderr)
+    let cases: &[(&[&str], &str)] = &[
+        (&["scan", "--env", &env_flag, "."], "invalid --env glob `{a,{a,"),
+        (&["scan", "--env", &long_flag, "."], "the glob is 8000 bytes long; the limit is 4096"),
+        (&["scan", "--select", &no_commas, "."], "--select: invalid rule pattern"),
+        (&["scan", "--ignore", &no_commas, "."], "nested 40 deep; the limit is 32"),
+        (&["envs", "--env", &env_flag, "."], "invalid --env glob"),
+    ];
+    for &(args, expected) in cases {
+        let out = envlint().current_dir(dir.path()).args(args).output().expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}", transcript(&out));
+        assert!(stderr.contains(expected), "{expected}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn pathological_globs_in_the_config_point_into_the_toml() {
+    let glob = pathological_glob();
+    // (config, text expected on stderr, the line it must point at)
+    let cases = [
+        (format!("[environments]\nprod = [\"{glob}\"]\n"), "invalid glob `{a,{a,", 2),
+        (format!("[rules]\nselect = [\"{glob}\"]\n"), "invalid rule pattern", 2),
+        (format!("[rules]\nignore = [\"parse-error\", \"{glob}\"]\n"), "nested 300 deep", 2),
+        (format!("[secrets]\nskip-paths = [\"{glob}\"]\n"), "invalid glob: `{...}` alternatives", 2),
+        (format!("[[overrides]]\npaths = [\n  \"a/**\",\n  \"{glob}\",\n]\nignore = [\"*\"]\n"), "invalid glob", 4),
+    ];
+    for (config, expected, line) in cases {
+        let dir = tempdir();
+        write(dir.path(), ".env", "A=1\n");
+        write(dir.path(), "envlint.toml", &config);
+        let out = envlint().arg("scan").arg(dir.path()).output().expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{}", transcript(&out));
+        assert!(stderr.contains(expected), "{expected}: {stderr}");
+        assert!(stderr.contains(&format!("envlint.toml:{line}:")), "points at line {line}: {stderr}");
+    }
 }

@@ -9,7 +9,7 @@ use std::path::Path;
 use common::{envlint, repo, tempdir, transcript};
 use serde_json::Value;
 
-const TOKEN: &str = "ghp_U8JZpDE0iGXlD6gNCFbaEPFjbD0kH8Oool8D";
+const TOKEN: &str = "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";
 
 fn write(dir: &Path, rel: &str, text: &str) {
     let path = dir.join(rel);
@@ -23,6 +23,7 @@ fn sample_repo() -> tempfile::TempDir {
     let dir = tempdir();
     write(dir.path(), "app/.env.production", &format!("GREETING=\"Zoë 🦀 {TOKEN}\"\nA=1\nA=2\n"));
     write(dir.path(), "my app/.env.production", "X=1\r\nY=2\r\nX=3\r\n");
+    common::keep_dotenv_files(dir.path(), &["app/.env.production", "my app/.env.production"]);
     dir
 }
 
@@ -185,7 +186,7 @@ fn sarif_validates_and_meets_github_requirements() {
         serde_json::json!({"startLine": 3, "startColumn": 1, "endLine": 3, "endColumn": 2})
     );
     assert_eq!(dups[0]["level"], "warning");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("1 error, 2 warnings, 0 notes in 2 files"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 error, 2 warnings, 0 notes in 3 files"));
 }
 
 #[test]
@@ -204,7 +205,7 @@ fn sarif_of_the_secret_fixtures_validates() {
 #[test]
 fn sarif_with_selected_rules_lists_only_those() {
     let dir = sample_repo();
-    let out = scan(dir.path(), "sarif", &["--select", "dotenv-*"]);
+    let out = scan(dir.path(), "sarif", &["--select", "dotenv-duplicate-key"]);
     let v = json(&out);
     assert_valid_sarif(&v);
     let rules = &v["runs"][0]["tool"]["driver"]["rules"];
@@ -232,6 +233,7 @@ fn the_schema_check_is_not_vacuous() {
 fn sarif_of_a_clean_scan_validates() {
     let dir = tempdir();
     write(dir.path(), ".env", "A=1\n");
+    common::keep_dotenv_files(dir.path(), &[".env"]);
     let out = scan(dir.path(), "sarif", &[]);
     assert_eq!(out.status.code(), Some(0));
     let v = json(&out);
@@ -285,7 +287,7 @@ fn gitlab_code_quality_has_the_documented_fields() {
     let fps: BTreeSet<&str> =
         json_out["findings"].as_array().expect("findings").iter().filter_map(|f| f["fingerprint"].as_str()).collect();
     assert!(fps.contains(dup["fingerprint"].as_str().expect("fp")), "our fingerprint, unchanged");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("1 error, 2 warnings, 0 notes in 2 files"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 error, 2 warnings, 0 notes in 3 files"));
 }
 
 #[test]
@@ -312,18 +314,19 @@ fn github_annotations_are_exact() {
                 "::warning file=my app/.env.production,line=3,col=1,endLine=3,endColumn=2,title=dotenv-duplicate-key::\
                  `X` is assigned again (first on line 1); the later value silently wins (env: prod)%0A{help_dup}"
             ),
-            "1 error, 2 warnings, 0 notes in 2 files".to_owned(),
+            "1 error, 2 warnings, 0 notes in 3 files".to_owned(),
         ],
         "{stdout}"
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("1 error, 2 warnings, 0 notes in 2 files"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 error, 2 warnings, 0 notes in 3 files"));
 }
 
 #[test]
 fn github_output_of_a_clean_scan_is_the_summary() {
     let dir = tempdir();
     write(dir.path(), ".env", "A=1\n");
+    common::keep_dotenv_files(dir.path(), &[".env"]);
     let out = scan(dir.path(), "github", &[]);
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "no findings in 1 file\n");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "no findings in 2 files\n");
 }

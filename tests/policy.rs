@@ -115,6 +115,7 @@ fn policy_flag_loads_files_and_folders() {
         &std::fs::read_to_string(repo().join("policies/examples/s3-bucket-versioning.yaml")).expect("example"),
     );
     write(dir.path(), ".env.staging", "SAFE_MODE=0\n");
+    common::keep_dotenv_files(dir.path(), &[".env.staging"]);
     write(dir.path(), "infra/main.tf", "resource \"aws_s3_bucket\" \"logs\" {\n  bucket = \"x\"\n}\n");
     let out = envlint()
         .args(["scan", "--format", "json", "--policy"])
@@ -168,6 +169,7 @@ fn scan_with_policy(policy: &str) -> (Option<i32>, String) {
     let dir = tempdir();
     write(dir.path(), "p/policy.yaml", policy);
     write(dir.path(), "repo/.env", "A=1\n");
+    common::keep_dotenv_files(dir.path(), &["repo/.env"]);
     let out = envlint().arg("scan").arg("--policy").arg(dir.path().join("p")).arg(dir.path().join("repo")).output();
     let out = out.expect("run");
     (out.status.code(), stderr(&out))
@@ -191,6 +193,20 @@ fn malformed_policy_exits_two_pointing_at_the_span() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("unknown environment `stagign`"), "{err}");
     assert!(err.contains("policy.yaml:5:16]"), "{err}");
+}
+
+#[test]
+fn pathological_selectors_and_key_globs_exit_cleanly() {
+    let base = "id: p\nseverity: note\nsummary: s\nhelp: h\nmatch:\n  MATCH\nmessage: m\n";
+    // 5000 nested parentheses overflowed the stack of the JSONPath parser
+    let deep = format!("select: \"$[?{}@.a{}]\"\n  exists: x", "(".repeat(5000), ")".repeat(5000));
+    let (code, err) = scan_with_policy(&base.replace("MATCH", &deep));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("`select` nests brackets more than 64 deep"), "{err}");
+    // a 1.2 KB key glob (compiled as a regex, not by globset) is fine
+    let glob = format!("key: \"{}{}\"\n  value: truthy", "{a,".repeat(300), "*".repeat(300));
+    let (code, err) = scan_with_policy(&base.replace("MATCH", &glob));
+    assert_eq!(code, Some(0), "{err}");
 }
 
 #[test]
@@ -283,6 +299,7 @@ fn a_policy_failing_on_one_file_is_a_warning_and_the_scan_goes_on() {
     std::fs::write(dir.path().join("conflicting.rego"), policy).expect("write");
     std::fs::create_dir_all(dir.path().join("app")).expect("mkdir");
     std::fs::write(dir.path().join("app/.env"), "A=1\nA=2\n").expect("write");
+    common::keep_dotenv_files(dir.path(), &["app/.env"]);
     let out = envlint()
         .args(["scan", "--format", "json", "--policy"])
         .arg(dir.path().join("conflicting.rego"))

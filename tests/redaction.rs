@@ -89,3 +89,60 @@ fn other_rules_snippets_are_masked_too() {
     assert!(!text.contains("committed-secret"), "generic secrets are allowed in dev: {text}");
     assert!(!text.contains("R2pmZ9xL"), "{text}");
 }
+
+#[test]
+fn values_that_never_close_or_span_lines_are_masked() {
+    // issue 7: a value under a secret-named key was shown in clear when its quote
+    // never closes (the parse-error snippet prints it) and when it is a YAML block
+    // scalar shown in a neighbouring finding's snippet
+    let cases: &[(&str, &str)] = &[
+        (".env.production", "A=1\nDB_PASSWORD=\"Tq7vR2pmZ9xL4wQ8\nB=2\n"),
+        (".env.staging", "A=1\nDB_PASSWORD='Tq7vR2pmZ9xL4wQ8\nB=2\n"),
+        ("main.tf", "variable \"x\" {\n  default = 1\n}\npassword = \"Tq7vR2pmZ9xL4wQ8\n"),
+        ("prod.tfvars", "db_password = \"Tq7vR2pmZ9xL4wQ8\n"),
+        ("prod.tfvars.json", "{\"db_password\": \"Tq7vR2pmZ9xL4wQ8\n"),
+        ("heredoc.tf", "resource \"x\" \"y\" {\n  password = <<EOF\nTq7vR2pmZ9xL4wQ8\n"),
+        (
+            "docker-compose.prod.yml",
+            "services:\n  api:\n    environment:\n      DB_PASSWORD: |\n        Tq7vR2pmZ9xL4wQ8\n      DEBUG: \"true\"\n",
+        ),
+        (
+            "docker-compose.production.yml",
+            "services:\n  api:\n    environment:\n      DEBUG: \"true\"\n      API_TOKEN: >-\n        Tq7vR2pmZ9xL4wQ8\n",
+        ),
+    ];
+    for &(name, text) in cases {
+        let dir = common::tempdir();
+        std::fs::write(dir.path().join(name), text).expect("write");
+        for format in Format::value_variants() {
+            let format = format.to_possible_value().expect("value").get_name().to_owned();
+            let out = envlint()
+                .args(["scan", "--fail-on", "never", "--format", &format])
+                .arg(dir.path())
+                .output()
+                .expect("run");
+            let shown = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+            assert!(shown.contains(name), "{name} ({format}): a finding is reported\n{shown}");
+            assert!(!shown.contains("R2pmZ9xL"), "{name} ({format}) shows the secret:\n{shown}");
+        }
+    }
+}
+
+#[test]
+fn default_credentials_are_masked_like_secrets() {
+    // a default password is redacted in its own finding and in a neighbour's snippet,
+    // also where default-credential is not selected
+    let dir = common::tempdir();
+    std::fs::write(
+        dir.path().join("docker-compose.yml"),
+        "services:\n  db:\n    image: mariadb:11\n    environment:\n      - MYSQL_ROOT_PASSWORD=somewordpress\n      - MYSQL_ROOT_PASSWORD=somewordpress\n",
+    )
+    .expect("write");
+    for select in ["default-credential", "*"] {
+        let out =
+            envlint().args(["scan", "--fail-on", "never", "--select", select]).arg(dir.path()).output().expect("run");
+        let shown = String::from_utf8_lossy(&out.stdout);
+        assert!(shown.contains("default-credential"), "{select}: {shown}");
+        assert!(!shown.contains("wordpress"), "{select}: {shown}");
+    }
+}

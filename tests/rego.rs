@@ -107,3 +107,119 @@ fn failing_tests_and_broken_policies_are_reported() {
     assert!(err.span.is_some());
     assert!(RegoPolicy::load(&dir.path().join("missing.rego")).is_err());
 }
+
+// --- limits, through the binary: nothing a policy author writes ends or hangs the process ---
+
+#[path = "common/mod.rs"]
+mod common;
+
+/// Generous: catches a hang, never a slow machine.
+const HANG: std::time::Duration = std::time::Duration::from_mins(2);
+
+fn rego_policy(id: &str, body: &str) -> String {
+    format!("# METADATA\n# title: {id}\n# custom:\n#   id: {id}\npackage envlint.{}\n\n{body}", id.replace('-', "_"))
+}
+
+/// A repository with a clean `.env` and a policy folder holding `policy` (and its tests).
+fn repo_with(policy: &str, tests: Option<&str>) -> tempfile::TempDir {
+    let dir = tempdir();
+    write(dir.path(), "repo/.env", "A=1\n");
+    write(dir.path(), "p/p.rego", policy);
+    if let Some(tests) = tests {
+        write(dir.path(), "p/p_test.rego", tests);
+    }
+    dir
+}
+
+fn run(dir: &Path, args: &[&str]) -> std::process::Output {
+    common::envlint().current_dir(dir).args(args).timeout(HANG).output().expect("run")
+}
+
+#[test]
+fn recursion_is_a_warning_in_scan_and_a_failed_test_in_policy_test() {
+    // overflowed the stack: the process aborted in both commands
+    let policy = rego_policy("recursive", "f(x) := y if { y := f(x + 1) }\n\ndeny contains \"r\" if { f(1) }\n");
+    let tests = "package t\n\nimport data.envlint.recursive\n\ntest_denies if { count(recursive.deny) == 1 }\n";
+    let dir = repo_with(&policy, Some(tests));
+    let out = run(dir.path(), &["scan", "--policy", "p", "repo"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{}", common::transcript(&out));
+    assert!(
+        stderr
+            .contains("warning: policy recursive (p/p.rego) failed on .env: p/p.rego:7:21: function `f` calls itself"),
+        "{stderr}"
+    );
+    let out = run(dir.path(), &["policy", "test", "p"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{}", common::transcript(&out));
+    assert!(stdout.contains("FAIL recursive: test_denies"), "{stdout}");
+    assert!(stdout.contains("function `f` calls itself"), "{stdout}");
+}
+
+#[test]
+fn a_huge_allocation_is_a_warning_in_scan_and_a_failed_test_in_policy_test() {
+    // numbers.range asked for 48 GB: the process aborted
+    let policy = rego_policy("ranges", "deny contains \"r\" if { count(numbers.range(1, 2000000000)) > 0 }\n");
+    let tests = "package t\n\nimport data.envlint.ranges\n\ntest_denies if { count(ranges.deny) == 1 }\n";
+    let dir = repo_with(&policy, Some(tests));
+    let out = run(dir.path(), &["scan", "--policy", "p", "repo"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{}", common::transcript(&out));
+    assert!(stderr.contains("warning: policy ranges (p/p.rego) failed on .env"), "{stderr}");
+    assert!(
+        stderr.contains("numbers.range: the result would have 2000000000 elements; the limit is 1000000"),
+        "{stderr}"
+    );
+    let out = run(dir.path(), &["policy", "test", "p"]);
+    assert_eq!(out.status.code(), Some(1), "{}", common::transcript(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("FAIL ranges: test_denies"));
+}
+
+#[test]
+fn nested_brackets_are_a_policy_error_not_a_hang() {
+    // 26 nested `[` in a 172-byte file: parsing took minutes, doubling per level
+    let policy = format!(
+        "# METADATA\n# title: t\n# custom:\n#   id: nested\npackage envlint.nested\n\nx := {}1{}\n\ndeny contains \"n\" if {{ x }}\n",
+        "[".repeat(26),
+        "]".repeat(26)
+    );
+    let dir = repo_with(&policy, None);
+    for args in [&["scan", "--policy", "p", "repo"][..], &["policy", "test", "p"]] {
+        let out = run(dir.path(), args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", common::transcript(&out));
+        assert!(stderr.contains("policy is too complex for the Rego"), "{stderr}");
+        assert!(stderr.contains("p.rego:7:"), "points into the nested brackets: {stderr}");
+    }
+}
+
+#[test]
+fn the_step_budget_gives_the_same_output_at_every_thread_count() {
+    // each file's work grows with its size; the biggest exceeds the budget. A clock
+    // limit made this depend on the machine's load (0, 3, 1, 1, 1, 3 findings).
+    let policy = rego_policy(
+        "pairs",
+        "deny contains sprintf(\"%d keys\", [n]) if {\n  keys := object.keys(input.document)\n  n := count([1 | some a in keys; some b in keys; some c in keys])\n  n > 0\n}\n",
+    );
+    let dir = tempdir();
+    write(dir.path(), "p/p.rego", &policy);
+    for (i, keys) in [3, 10, 40, 400].into_iter().enumerate() {
+        let env: String = (0..keys).flat_map(|k| ["K".to_owned(), k.to_string(), "=1\n".to_owned()]).collect();
+        write(dir.path(), &format!("repo/s{i}/.env"), &env);
+    }
+    let scan = |j: &str| {
+        let out = run(dir.path(), &["scan", "--format", "json", "--select", "pairs", "-j", j, "--policy", "p", "repo"]);
+        (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let one = scan("1");
+    assert!(
+        one.1.contains("failed on s3/.env") && one.1.contains("evaluation took more than 20000000 steps"),
+        "{}",
+        one.1
+    );
+    let v: serde_json::Value = serde_json::from_str(&one.0).expect("json");
+    let messages: Vec<&str> =
+        v["findings"].as_array().expect("findings").iter().filter_map(|f| f["message"].as_str()).collect();
+    assert_eq!(messages, ["27 keys", "1000 keys", "64000 keys"]);
+    assert_eq!(scan("4"), one);
+}

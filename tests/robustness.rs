@@ -3,7 +3,8 @@
 
 mod common;
 
-use common::{envlint, tempdir, transcript};
+// Not a git repository: this test is about hostile input, not git facts.
+use common::{envlint, plain_tempdir as tempdir, transcript};
 
 fn write(dir: &std::path::Path, rel: &str, bytes: &[u8]) {
     let path = dir.join(rel);
@@ -66,4 +67,43 @@ fn hostile_inputs_do_not_stop_the_scan() {
         assert!(findings.iter().all(|f| f["path"] != path), "{path} should be clean: {v}");
     }
     assert!(v["summary"]["files"].as_u64().unwrap_or(0) >= 10, "{v}");
+}
+
+/// Issue 7 item 14: an alias used deep (or a chain of merged templates) counted as
+/// nesting and made the file a parse error, so the prod compose file's `DEBUG: "true"`
+/// went unreported. Nesting built by aliases is fine; alias bombs and real deep
+/// nesting are still parse errors.
+#[test]
+fn aliases_used_deep_are_checked_like_any_value() {
+    use std::fmt::Write as _;
+    let dir = tempdir();
+    let d = dir.path();
+    // the alias's own nesting, replayed 20 levels deep in an extension field, broke the
+    // 24-level budget and the whole file was a parse error
+    let mut compose = String::from(
+        "x-env: &env\n  DEBUG: \"true\"\n  x-deep: {a: {b: {c: {d: 1}}}}\nservices:\n  api:\n    environment: *env\n",
+    );
+    compose += "x-meta:\n";
+    for i in 0..18 {
+        writeln!(compose, "{}n{i}:", "  ".repeat(i + 1)).expect("write to String");
+    }
+    writeln!(compose, "{}copy: *env", "  ".repeat(19)).expect("write to String");
+    write(d, "deploy/docker-compose.prod.yml", compose.as_bytes());
+    let mut gitlab = String::from(".t0: &t0\n  image: alpine\n");
+    for i in 1..=60 {
+        writeln!(gitlab, ".t{i}: &t{i}\n  <<: *t{}\n  variables: {{V{i}: \"{i}\"}}", i - 1).expect("write to String");
+    }
+    gitlab += "deploy:\n  <<: *t60\n  environment: production\n  script: [make]\n";
+    write(d, ".gitlab-ci.yml", gitlab.as_bytes());
+    write(d, "deep/compose.yaml", "[".repeat(10_000).as_bytes());
+
+    let out = envlint().args(["scan", "--format", "json", "--fail-on", "never"]).arg(d).output().expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let findings = v["findings"].as_array().expect("findings");
+    let has = |rule: &str, path: &str| findings.iter().any(|f| f["rule"] == rule && f["path"] == path);
+    assert!(has("prod-debug-enabled", "deploy/docker-compose.prod.yml"), "{v}");
+    assert!(!has("parse-error", "deploy/docker-compose.prod.yml"), "{v}");
+    assert!(!has("parse-error", ".gitlab-ci.yml"), "{v}");
+    assert!(has("parse-error", "deep/compose.yaml"), "{v}");
 }

@@ -25,7 +25,8 @@ fn fixture_entries(rule_dir: &Path) -> Vec<(String, std::path::PathBuf)> {
 
 /// Scans one fixture with one rule; returns (JSON report, human output). A
 /// fixture folder may hold `.envlint-test-select`: more rules to run beside it
-/// (comma list), for rules about other rules' findings.
+/// (comma list), for rules about other rules' findings; and
+/// `.envlint-test-tracked`: paths committed before the scan (for git rules).
 fn scan_fixture(rule: &str, fixture: &Path) -> (serde_json::Value, String) {
     let dir = tempdir();
     copy_into(fixture, dir.path());
@@ -34,6 +35,16 @@ fn scan_fixture(rule: &str, fixture: &Path) -> (serde_json::Value, String) {
     if let Ok(extra) = std::fs::read_to_string(&extra_file) {
         select = format!("{select},{}", extra.trim());
         std::fs::remove_file(&extra_file).expect("remove");
+    }
+    // `.envlint-test-tracked`: paths to commit first (git rules need a history).
+    let tracked_file = dir.path().join(".envlint-test-tracked");
+    if let Ok(list) = std::fs::read_to_string(&tracked_file) {
+        std::fs::remove_file(&tracked_file).expect("remove");
+        let paths: Vec<&str> = list.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+        let mut args = vec!["add", "-f", "--"];
+        args.extend(paths);
+        common::git(dir.path(), &args);
+        common::git(dir.path(), &["commit", "-q", "-m", "fixture"]);
     }
     let json = envlint()
         .args(["scan", "--format", "json", "--fail-on", "never", "--select", &select])

@@ -136,8 +136,8 @@ pub(crate) fn prepare(walk: &WalkArgs, extra_policies: &[PathBuf]) -> Result<Pre
                 "invalid --env `{flag}`: unknown environment `{env}`"
             ));
         };
-        let matcher =
-            globset::Glob::new(glob).map_err(|e| miette!("invalid --env glob `{glob}`: {e}"))?.compile_matcher();
+        let matcher = crate::glob::matcher(glob)
+            .map_err(|e| miette!("invalid --env glob `{}`: {e}", crate::glob::shown(glob)))?;
         env_flags.push((glob.to_owned(), matcher, canonical));
     }
     let threads =

@@ -14,12 +14,17 @@ use crate::secrets::Scanner;
 use crate::source::SourceFile;
 use crate::span::Span;
 
+/// Rules whose finding spans are secrets, masked wherever they are shown.
+const SECRET_RULES: [&str; 2] = ["committed-secret", "default-credential"];
+
 /// Lines of context shown above and below a finding.
 const CONTEXT_LINES: u32 = 1;
 
 /// A unit file's secrets and the texts derived from them, computed on first use.
 struct Masked<'a> {
     file: &'a UnitFile,
+    /// The spans of secret findings in this file (masked too), set before use.
+    findings: std::cell::RefCell<Vec<Span>>,
     spans: OnceCell<Vec<Span>>,
     /// Every secret masked but its first characters: what snippets show.
     shown: OnceCell<SourceFile>,
@@ -32,12 +37,15 @@ impl Masked<'_> {
         self.spans.get_or_init(|| {
             // Every secret the scanner sees, even where the rule is off or skips the
             // hit (generic values in dev files): no output ever shows one.
+            // The masking pass sees more than the findings: values of secret-named
+            // keys in unclosed quotes, block scalars, defaults.
             let text = &self.file.source.text;
-            let hits: Vec<Span> = if self.file.secrets.is_empty() {
-                scanner.scan(text).iter().map(|h| h.span).collect()
+            let mut hits: Vec<Span> = if self.file.secrets.is_empty() {
+                scanner.mask_spans(text)
             } else {
-                self.file.secrets.iter().map(|h| h.span).collect()
+                Scanner::mask_spans_with(text, &self.file.secrets)
             };
+            hits.extend(self.findings.borrow().iter().copied());
             // ...and every other place its text appears (a value pasted twice, once
             // where no keyword marks it).
             crate::redact::occurrences(text, &hits)
@@ -75,7 +83,13 @@ impl<'a> Completer<'a> {
     pub fn new(files: &'a [UnitFile], scanner: &'a Scanner) -> Self {
         let masked = files
             .iter()
-            .map(|file| Masked { file, spans: OnceCell::new(), shown: OnceCell::new(), blank: OnceCell::new() })
+            .map(|file| Masked {
+                file,
+                findings: std::cell::RefCell::new(Vec::new()),
+                spans: OnceCell::new(),
+                shown: OnceCell::new(),
+                blank: OnceCell::new(),
+            })
             .collect();
         Self { masked, scanner }
     }
@@ -105,6 +119,10 @@ impl<'a> Completer<'a> {
 fn complete(raw: Vec<RawFinding>, masked: &[Masked<'_>], scanner: &Scanner, completer: &Completer<'_>) -> Vec<Finding> {
     if raw.is_empty() {
         return Vec::new();
+    }
+    // The values secret rules report are secrets wherever they are shown.
+    for r in raw.iter().filter(|r| SECRET_RULES.contains(&&*r.rule)) {
+        masked[r.loc.file as usize].findings.borrow_mut().push(r.loc.span);
     }
     let files_len = masked.len();
     // Messages may quote any file of the unit: redact with the secrets of every

@@ -244,6 +244,7 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
             tracked: input.tracked,
             ignore: &tree,
             settings,
+            report: input.report,
         };
         for rule in rules.iter().filter(|r| settings.rule_enabled_anywhere(r.meta())) {
             let mut po = project::ProjectOut::default();
@@ -279,6 +280,19 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
 /// alone (its environment from its path and content): decoding, parsing, rules,
 /// redaction. For the fuzz targets, policy tests and embedders.
 pub fn scan_text(rel: &str, bytes: Vec<u8>, settings: &Settings, rules: &[Box<dyn Rule>]) -> ScanOutput {
+    let scanner = crate::secrets::Scanner::new(settings.secrets_allow.clone());
+    scan_text_with(rel, bytes, settings, rules, &scanner)
+}
+
+/// [`scan_text`] with a scanner built once by the caller (fuzzing runs millions).
+#[doc(hidden)]
+pub fn scan_text_with(
+    rel: &str,
+    bytes: Vec<u8>,
+    settings: &Settings,
+    rules: &[Box<dyn Rule>],
+    scanner: &crate::secrets::Scanner,
+) -> ScanOutput {
     let kind = settings.kinds.classify(rel, rel).kind;
     let env_rules = EnvRules { flags: &[], config: &settings.env_globs, table: &settings.envs };
     let mut out = ScanOutput::default();
@@ -290,7 +304,6 @@ pub fn scan_text(rel: &str, bytes: Vec<u8>, settings: &Settings, rules: &[Box<dy
         out.skipped_binary = usize::from(out.incomplete == 0);
         return out;
     };
-    let scanner = crate::secrets::Scanner::new(settings.secrets_allow.clone());
     let context = context::Context::default();
     let config_dir = PathBuf::new();
     let report = ReportSet::everything();
@@ -299,7 +312,7 @@ pub fn scan_text(rel: &str, bytes: Vec<u8>, settings: &Settings, rules: &[Box<dy
         rules,
         env_rules,
         config_dir: &config_dir,
-        scanner: &scanner,
+        scanner,
         context: &context,
         report: &report,
         run_rules: true,

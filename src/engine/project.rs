@@ -59,6 +59,8 @@ pub struct ProjectCx<'a> {
     pub tracked: &'a Tracked,
     pub ignore: &'a IgnoreTree,
     pub settings: &'a Settings,
+    /// What the scan reports.
+    pub report: &'a super::ReportSet,
 }
 
 impl ProjectCx<'_> {

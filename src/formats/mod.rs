@@ -5,6 +5,7 @@
 pub mod carriers;
 pub mod ci;
 pub mod compose;
+pub mod dotenv;
 pub mod located;
 pub mod subjects;
 pub mod terraform;

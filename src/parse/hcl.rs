@@ -11,6 +11,12 @@
 //!   [`Value::Expr`] holding exactly its source text.
 //!
 //! Spans are byte ranges of the bare tokens: never any surrounding whitespace or comments.
+//!
+//! What parses is what Terraform accepts: hcl-edit is patched for that (see
+//! `vendor/hcl-edit/PATCHES.md`). An object constructor may repeat a key (Terraform keeps
+//! the last when it evaluates the object): every entry is kept, in order, so
+//! [`Node::get`] sees the one that wins. Repeating an attribute in a body is an error, as
+//! in Terraform.
 
 use std::ops::Range;
 
@@ -660,7 +666,12 @@ inputs = {
             ("a = [for x in y x]", 16, "expected `:`"),
             ("a = 1 b", 6, "expected newline or eof"),
             ("a = 1\na = 2", 6, "redefined attribute"),
-            ("a = { x = 1, x = 2 }", 13, "redefined object key"),
+            // Terraform rejects these too.
+            ("a = <<EOF\nx\nEOF\"\n", 10, "heredoc end delimiter"),
+            ("a = <<EOF\nEOF # c\n", 13, "heredoc end delimiter"),
+            ("a = \"x\" /* c */ b = 1", 16, "expected newline or eof"),
+            ("a { b = 1, c = 2 }", 9, "block body"),
+            ("a = { b = x\n ? 1 : 2 }", 13, "invalid expression"),
             ("{", 0, "unexpected `{`"),
             ("@@@", 0, "unexpected `@`"),
             ("a = \"x\"\n}", 8, "unexpected `}`"),
@@ -687,6 +698,179 @@ inputs = {
         }
     }
 
+    /// Valid Terraform that hcl-edit 0.10 rejected or read wrongly (fixed in
+    /// `vendor/hcl-edit`, see its PATCHES.md): (what broke, text, path, value, span text).
+    #[test]
+    fn terraform_constructs_hcl_edit_rejected() {
+        let cases: &[(&str, &str, &[&str], Want, &str)] = &[
+            ("duplicate object key", "a = { x = 1, x = 2 }\n", &["a"], Want::Map(2), "{ x = 1, x = 2 }"),
+            ("duplicate quoted object key", "a = {\n  \"k\" = 1\n  \"k\" = 2\n}\n", &["a", "k"], Want::Num("2"), "2"),
+            (
+                "duplicate expression key",
+                "a = {\n  (var.k) = 1\n  (var.k) = 2\n}\n",
+                &["a"],
+                Want::Map(2),
+                "{\n  (var.k) = 1\n  (var.k) = 2\n}",
+            ),
+            (
+                "for object conditional split across lines",
+                "a = { for k, v in var.m : k => v\n  ? 1\n  : 2 }\n",
+                &["a"],
+                Want::Expr,
+                "{ for k, v in var.m : k => v\n  ? 1\n  : 2 }",
+            ),
+            (
+                "for object conditional with trailing operators",
+                "a = { for k, v in var.m : k => v ?\n  1 :\n  2 }\n",
+                &["a"],
+                Want::Expr,
+                "{ for k, v in var.m : k => v ?\n  1 :\n  2 }",
+            ),
+            (
+                "for collection split across lines",
+                "a = [for v in var.x != null\n  ? var.x : [] : v]\n",
+                &["a"],
+                Want::Expr,
+                "[for v in var.x != null\n  ? var.x : [] : v]",
+            ),
+            (
+                "for key on the next line",
+                "a = { for k, v in var.m : k\n  => v }\n",
+                &["a"],
+                Want::Expr,
+                "{ for k, v in var.m : k\n  => v }",
+            ),
+            (
+                "heredoc line starting with the marker",
+                "a = <<EOF\nx\nEOF\"\nEOF\n",
+                &["a"],
+                Want::Str("x\nEOF\"\n"),
+                "<<EOF\nx\nEOF\"\nEOF",
+            ),
+            (
+                "heredoc line marker then paren",
+                "a = <<EOF\nEOF)\nEOF\n",
+                &["a"],
+                Want::Str("EOF)\n"),
+                "<<EOF\nEOF)\nEOF",
+            ),
+            (
+                "heredoc line marker then comment",
+                "a = <<EOF\ny\nEOF # no\nEOF\n",
+                &["a"],
+                Want::Str("y\nEOF # no\n"),
+                "<<EOF\ny\nEOF # no\nEOF",
+            ),
+            (
+                "indented heredoc marker line with suffix",
+                "a = <<-EOF\n  x\n  EOF;\n  EOF\n",
+                &["a"],
+                Want::Str("x\nEOF;\n"),
+                "<<-EOF\n  x\n  EOF;\n  EOF",
+            ),
+            ("heredoc marker with trailing blanks", "a = <<EOF\nx\nEOF \t\nb = 1\n", &["b"], Want::Num("1"), "1"),
+            (
+                "empty heredoc then the same marker",
+                "a = <<EOF\nEOF\nb = <<EOF\nx\nEOF\n",
+                &["b"],
+                Want::Str("x\n"),
+                "<<EOF\nx\nEOF",
+            ),
+            ("empty heredoc", "a = <<EOF\nEOF\nb = <<EOF\nx\nEOF\n", &["a"], Want::Str(""), "<<EOF\nEOF"),
+            ("unary operand on the next line", "a = (x && !\n  y)\n", &["a"], Want::Expr, "x && !\n  y"),
+            ("negation on the next line", "a = [-\n  x]\n", &["a", "0"], Want::Expr, "-\n  x"),
+        ];
+        for &(name, text, path, ref want, span_text) in cases {
+            let root =
+                parse(text).map_or_else(|e| panic!("{name}: {e:?}"), |d| d.roots.into_iter().next().expect("a root"));
+            let mut node = &root;
+            for key in path {
+                node = match key.parse::<usize>() {
+                    Ok(i) => &node.items()[i],
+                    Err(_) => node.get(key).unwrap_or_else(|| panic!("{name}: no {key}")),
+                };
+            }
+            assert_eq!(&text[node.span.range()], span_text, "{name}: span");
+            match (want, &node.value) {
+                (Want::Str(w), Value::String(v)) | (Want::Num(w), Value::Number(v)) => assert_eq!(&**v, *w, "{name}"),
+                (Want::Expr, Value::Expr(v)) => assert_eq!(&**v, span_text, "{name}"),
+                (Want::Map(n), Value::Map(v)) => assert_eq!(v.len(), *n, "{name}"),
+                (want, got) => panic!("{name}: wanted {want:?}, got {got:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn duplicate_object_keys_keep_both_entries() {
+        let text = "tags = {\n  Env = \"dev\"\n  Team = \"a\"\n  Env = \"prod\"\n}\n";
+        let root = parse_root(text);
+        let tags = at(&root, &["tags"]);
+        let keys: Vec<(&str, &str, &str)> = tags
+            .entries()
+            .iter()
+            .map(|e| (&*e.key.value, &text[e.key.span.range()], &text[e.value.span.range()]))
+            .collect();
+        assert_eq!(keys, [("Env", "Env", "\"dev\""), ("Team", "Team", "\"a\""), ("Env", "Env", "\"prod\"")]);
+        // The last one wins, as when Terraform evaluates the object.
+        assert_eq!(tags.get("Env").and_then(Node::as_str), Some("prod"));
+        assert_eq!(tags.get_all("Env").count(), 2);
+    }
+
+    /// Constructs Terraform 1.11 accepts (checked with `terraform fmt`), each of which must parse.
+    #[test]
+    fn terraform_accepts() {
+        let cases: &[&str] = &[
+            "a = { for k, v in var.m :\n  k => v }\n",
+            "a = { for k, v in var.m : k => v\n  if v != null }\n",
+            "a = { for k, v in var.m : k => v...\n  if v != null }\n",
+            "a = {\n  for k, v in y : k => v...\n}\n",
+            "a = [for v in var.m\n  : v]\n",
+            "a = [\n  for x in y : x\n]\n",
+            "a = { for k, v in var.m : k => {\n  a = v\n  b = 2\n} }\n",
+            "a = { for k in y : \"${k}\" => k }\n",
+            "a = jsonencode(<<EOF\n{}\nEOF\n)\n",
+            "a = f(<<EOT\nx\nEOT\n, 2)\n",
+            "a = <<-EOF\n  x\n  EOF  \nb = 1\n",
+            "a = <<-EOT\n\ttab\n\tEOT\n",
+            "a = <<EOT\n${x}EOT\nEOT\n",
+            "a = <<EOF\r\nx\r\nEOF\r\n",
+            "a = [\n  1, # one\n  2  // two\n  /* three */\n]\n",
+            "a = {\n  b = 1 # c\n  c = 2 // d\n  d = 3 /* e */\n}\n",
+            "a = {\n  b = 1,\n  c = 2,\n}\n",
+            "a = { k: 1, k: 2 }\n",
+            "a = provider::aws::arn_parse(\"x\").region\n",
+            "a = x.0.y\n",
+            "a = x[*].y[0]\n",
+            "a = x.*.y\n",
+            "a = (x\n  + y)\n",
+            "a = (\n  x\n  ? 1\n  : 2\n)\n",
+            "a = f(x\n  ? 1\n  : 2)\n",
+            "a = [x\n  ? 1\n  : 2]\n",
+            "a = \"${ x\n  ? 1\n  : 2 }\"\n",
+            "a = f(\n  x,\n  y...\n)\n",
+            "a = f(\n  # comment\n  x\n)\n",
+            "a = x ? [\n  1\n] : [\n  2\n]\n",
+            "a = x == 1 ? \"a\" : x == 2 ? \"b\" : \"c\"\n",
+            "a = \"%{ if x ~}y%{~ else }z%{ endif }\"\n",
+            "a = \"$${x} %%{y}\"\n",
+            "a = \"\\u00e9\\U0001F980\\n\\t\\\"\\\\\"\n",
+            "a = 1e-3\n",
+            "résumé = 1\n",
+            "a-b = 1\n",
+            "resource x y { }\n",
+            "a = 1\n// no newline at end",
+            "a = 1 /* multi\nline */\n",
+            "a = { (a) = 1, \"${x}\" = 2, a.b = 3, 1 = 4 }\n",
+            "a = { if = 1, in = 1, null = 1 }\n",
+            "in = 1\nif = 1\nfor_each = 1\n",
+        ];
+        for text in cases {
+            if let Err(e) = parse(text) {
+                panic!("{text:?}: {e:?}");
+            }
+        }
+    }
+
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let inputs = [
@@ -710,6 +894,17 @@ inputs = {
         let chain = format!("a = x{}", ".y".repeat(100_000));
         let root = parse_root(&chain);
         assert_eq!(root.get("a").map(|n| n.span.len()), Some(chain.len() - 4));
+    }
+
+    #[test]
+    fn a_50_mib_line_parses() {
+        let value = "x".repeat(50 << 20);
+        let text = format!("a = \"{value}\"\n");
+        let root = parse_root(&text);
+        assert_eq!(root.get("a").map(|n| n.span), Some(Span::new(4, text.len() - 1)));
+        let text = format!("a = \"{value}");
+        let err = parse(&text).expect_err("unterminated");
+        assert!(err.span.end as usize <= text.len());
     }
 
     #[test]

@@ -45,6 +45,9 @@ const TOP_FIELDS: [&str; 11] =
 const ENV_VAR_FIELDS: [&str; 4] = ["key", "except-key", "value", "message"];
 const SELECT_FIELDS: [&str; 7] = ["select", "value", "exists", "absent", "has-keys", "message", "where"];
 const VALUE_TESTS: [&str; 8] = ["equals", "not-equals", "one-of", "matches", "not-matches", "host", "not", "truthy"];
+/// How deep `(` and `[` may nest in a `select` selector: its parser recurses
+/// per level and overflowed the stack at a few thousand.
+const MAX_SELECTOR_NESTING: usize = 64;
 const TEST_FIELDS: [&str; 4] = ["name", "file", "content", "expect"];
 const EXPECT_FIELDS: [&str; 3] = ["line", "column", "message"];
 /// File kinds a policy may name (the parsed ones).
@@ -79,6 +82,29 @@ impl<'n> Fields<'n> {
 }
 
 /// Parses one policy file; `name` labels the snippet in errors.
+/// Where a selector's `(`/`[` nesting (outside string literals) first exceeds
+/// [`MAX_SELECTOR_NESTING`], as a byte offset.
+fn selector_too_deep(text: &str) -> Option<usize> {
+    let (mut depth, mut quote, mut escaped) = (0usize, None, false);
+    for (i, c) in text.char_indices() {
+        match (quote, c) {
+            (Some(_), _) if escaped => escaped = false,
+            (Some(_), '\\') => escaped = true,
+            (Some(q), c) if c == q => quote = None,
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(' | '[') => {
+                depth += 1;
+                if depth > MAX_SELECTOR_NESTING {
+                    return Some(i);
+                }
+            }
+            (None, ')' | ']') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
 pub fn parse_policy(name: &str, text: &str) -> Result<Policy> {
     let l = Loader { name, text };
     l.policy()
@@ -400,21 +426,29 @@ impl Loader<'_> {
         let f = self.fields(node, &SELECT_FIELDS, "a select match")?;
         let sel = &self.required(&f, "select", "a select match")?.value;
         let text = self.string(sel, "`select`")?;
-        let path = JsonPath::parse(&text).map_err(|e| {
-            let raw = &self.text[sel.span.range()];
-            let base = if raw == text {
-                Some(sel.span.start as usize)
-            } else if raw.len() >= 2 && raw.get(1..raw.len() - 1) == Some(text.as_str()) {
-                Some(sel.span.start as usize + 1)
-            } else {
-                None
-            };
-            let span = base.map_or(sel.span, |b| {
-                let at = (b + e.position()).min(b + text.len());
-                let end = text.get(e.position()..).and_then(|t| t.chars().next()).map_or(at, |c| at + c.len_utf8());
+        // a byte offset in the selector → its span in the file (when written plainly or quoted)
+        let raw = &self.text[sel.span.range()];
+        let base = if raw == text {
+            Some(sel.span.start as usize)
+        } else if raw.len() >= 2 && raw.get(1..raw.len() - 1) == Some(text.as_str()) {
+            Some(sel.span.start as usize + 1)
+        } else {
+            None
+        };
+        let locate = |position: usize| {
+            base.map_or(sel.span, |b| {
+                let at = (b + position).min(b + text.len());
+                let end = text.get(position..).and_then(|t| t.chars().next()).map_or(at, |c| at + c.len_utf8());
                 Span::new(at, end)
-            });
-            self.err(span, format!("invalid JSONPath `{text}`: {}", e.message()), "here")
+            })
+        };
+        if let Some(at) = selector_too_deep(&text) {
+            return Err(self
+                .err(locate(at), format!("`select` nests brackets more than {MAX_SELECTOR_NESTING} deep"), "too deep")
+                .with_help("selectors follow RFC 9535, e.g. `$.resource.aws_s3_bucket.*`"));
+        }
+        let path = JsonPath::parse(&text).map_err(|e| {
+            self.err(locate(e.position()), format!("invalid JSONPath `{text}`: {}", e.message()), "here")
                 .with_help("selectors follow RFC 9535, e.g. `$.resource.aws_s3_bucket.*`")
         })?;
         let conds = ["value", "exists", "absent", "has-keys"];
@@ -571,6 +605,19 @@ tests:
             let text = GOOD.replace("  key: DEBUG\n  value: truthy", m);
             assert!(parse_policy("p.yaml", &text).is_err(), "{m}");
         }
+    }
+
+    #[test]
+    fn deeply_nested_selectors_are_errors_not_stack_overflows() {
+        // 5000 nested parentheses overflowed the stack in the JSONPath parser
+        let deep = format!("$[?{}@.a{}]", "(".repeat(5000), ")".repeat(5000));
+        let text = GOOD.replace("  key: DEBUG\n  value: truthy", &format!("  select: \"{deep}\"\n  exists: x"));
+        let e = parse_policy("p.yaml", &text).expect_err("too deep");
+        assert_eq!(e.message, "`select` nests brackets more than 64 deep");
+        assert_eq!(e.labelled_text().as_deref(), Some("("));
+        let ok = format!("$[?{}@.a{}]", "(".repeat(60), ")".repeat(60));
+        assert!(selector_too_deep(&ok).is_none());
+        assert!(selector_too_deep(&format!("$['{}']", "[".repeat(100))).is_none(), "inside a string");
     }
 
     #[test]

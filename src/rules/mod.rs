@@ -3,7 +3,9 @@
 pub mod ci;
 pub mod compose;
 pub mod dotenv;
+pub mod env;
 pub mod general;
+pub mod git;
 pub mod secrets;
 
 use crate::policy::PolicyRule;
@@ -16,6 +18,7 @@ use crate::rule::Rule;
 pub fn builtin() -> Vec<Box<dyn Rule>> {
     let mut rules: Vec<Box<dyn Rule>> = vec![
         Box::new(secrets::CommittedSecret),
+        Box::new(secrets::DefaultCredential),
         Box::new(dotenv::DuplicateKey),
         Box::new(general::ParseErrorRule),
         Box::new(general::UnusedSuppression),
@@ -24,6 +27,11 @@ pub fn builtin() -> Vec<Box<dyn Rule>> {
         Box::new(compose::DbPortPublished),
         Box::new(compose::SourceMount),
         Box::new(compose::UnpinnedImage),
+        Box::new(git::DotenvNotIgnored),
+        Box::new(git::DotenvTracked),
+        Box::new(dotenv::EnvKeyDrift),
+        Box::new(env::CrossEnvReference),
+        Box::new(env::ProdDbNotReplica),
     ];
     rules.extend(crate::policy::builtin().into_iter().map(|p| Box::new(PolicyRule::new(p)) as Box<dyn Rule>));
     rules.sort_by(|a, b| a.meta().id.cmp(&b.meta().id));

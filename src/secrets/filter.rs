@@ -39,16 +39,6 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "na",
     "tbd",
     "empty",
-    "secret",
-    "secrets",
-    "password",
-    "passwd",
-    "pass",
-    "pwd",
-    "token",
-    "key",
-    "apikey",
-    "api_key",
     "value",
     "string",
     "str",
@@ -62,7 +52,34 @@ const PLACEHOLDER_WORDS: &[&str] = &[
     "unset",
     "user:pass",
     "username:password",
+    // settings, not values: `PASSWORD_AUTH=enabled`, `id-token: write`, `secrets: inherit`
+    "enabled",
+    "disabled",
+    "enable",
+    "disable",
+    "inherit",
+    "read",
+    "write",
+    "readonly",
+    "read-only",
+    "readwrite",
+    "read-write",
+    "auto",
+    "random",
+    "generate",
+    "generated",
+    "manual",
+    "always",
+    "never",
+    "plain",
+    "plaintext",
 ];
+
+/// Whole values (lowercased) that name a credential rather than being one (`API_KEY=key`).
+/// Under a password key in a deployable config they are the password itself: a service
+/// started with `POSTGRES_PASSWORD=password` has the password `password`.
+const CREDENTIAL_WORDS: &[&str] =
+    &["secret", "secrets", "password", "passwd", "pass", "pwd", "token", "key", "apikey", "api_key"];
 
 /// Substrings (lowercased) that mark a placeholder wherever they occur.
 const PLACEHOLDER_PARTS: &[&str] = &[
@@ -73,6 +90,9 @@ const PLACEHOLDER_PARTS: &[&str] = &[
     "changeme",
     "change_me",
     "change-me",
+    "changeit",
+    "change_it",
+    "change-it",
     "redacted",
     "your_",
     "your-",
@@ -137,11 +157,26 @@ pub fn init() {
 /// True when `value` is empty, a placeholder, a documented example, or a
 /// reference/interpolation rather than a literal secret.
 pub fn is_placeholder(value: &str) -> bool {
+    placeholder(value, false)
+}
+
+/// The placeholder test of `default-credential` and of literal credentials in prod
+/// files: [`is_placeholder`], except that under a password key (`password_key`) a
+/// credential word (`password`, `secret`, `pass`), `test` and `example` are the
+/// password itself, not a stand-in for one.
+pub fn is_fill_in(value: &str, password_key: bool) -> bool {
+    placeholder(value, password_key)
+}
+
+fn placeholder(value: &str, password_key: bool) -> bool {
     let value = value.trim();
     if value.is_empty() || value.starts_with('$') || KNOWN_FAKES.contains(&value) {
         return true;
     }
-    if value.len() <= 20 && PLACEHOLDER_WORDS.iter().any(|w| w.eq_ignore_ascii_case(value)) {
+    let is_word = |w: &&str| w.eq_ignore_ascii_case(value);
+    if value.len() <= 20
+        && (PLACEHOLDER_WORDS.iter().any(is_word) || (!password_key && CREDENTIAL_WORDS.iter().any(is_word)))
+    {
         return true;
     }
     if let Some(first) = value.chars().next()
@@ -149,11 +184,24 @@ pub fn is_placeholder(value: &str) -> bool {
     {
         return true;
     }
+    // `secret-value`, `password_here`, `api-key-string`: only words that stand for a value
+    let words: Vec<&str> = value.split(['-', '_', '.', ' ']).filter(|w| !w.is_empty()).collect();
+    let stand_in = |w: &&str| PLACEHOLDER_WORDS.iter().chain(&["here", "this"]).any(|p| p.eq_ignore_ascii_case(w));
+    if words.len() >= 2
+        && words.iter().any(stand_in)
+        && words.iter().all(|w| stand_in(w) || CREDENTIAL_WORDS.iter().any(|c| c.eq_ignore_ascii_case(w)))
+    {
+        return true;
+    }
+    // under a password key `example` is the password itself: `POSTGRES_PASSWORD:
+    // example` is what the official images' docs ship, and what gets deployed
+    let counts = |part: &str| !(password_key && part == "example");
     let parts = if let Some(ac) = &*PARTS {
-        ac.is_match(value)
+        ac.find_overlapping_iter(value)
+            .any(|m| PLACEHOLDER_PARTS.get(m.pattern().as_usize()).is_none_or(|part| counts(part)))
     } else {
         let lower = value.to_ascii_lowercase();
-        PLACEHOLDER_PARTS.iter().chain(REFERENCE_PARTS).any(|p| lower.contains(p))
+        PLACEHOLDER_PARTS.iter().chain(REFERENCE_PARTS).any(|p| counts(p) && lower.contains(p))
     };
     if parts || REFERENCE_PREFIXES.iter().any(|p| value.get(..p.len()).is_some_and(|head| head.eq_ignore_ascii_case(p)))
     {
@@ -162,7 +210,18 @@ pub fn is_placeholder(value: &str) -> bool {
     if value.contains('<') && value.contains('>') {
         return true;
     }
-    PLACEHOLDER_WORDS_IN_VALUE.iter().any(|w| contains_word(value, w))
+    PLACEHOLDER_WORDS_IN_VALUE.iter().filter(|w| !(password_key && **w == "test")).any(|w| contains_word(value, w))
+}
+
+/// True when `value` is an interpolation or a reference to a secret held elsewhere
+/// (`${DB_PASSWORD}`, `$TOKEN`, `{{ .Values.x }}`, `var.x`, `vault:...`), not a literal.
+pub fn is_reference(value: &str) -> bool {
+    let value = value.trim();
+    if value.starts_with('$') {
+        return true;
+    }
+    let lower = value.to_ascii_lowercase();
+    REFERENCE_PARTS.iter().any(|p| lower.contains(p)) || REFERENCE_PREFIXES.iter().any(|p| lower.starts_with(p))
 }
 
 /// Whether `word` (lowercase ASCII) occurs in `value` as a word: not glued to
@@ -226,6 +285,17 @@ fn char_classes(s: &str) -> u32 {
 /// The shape test for a value assigned to a secret-looking key: long enough,
 /// random enough, and not a word, number, path, URL, identifier or expression.
 pub fn looks_like_secret(value: &str) -> bool {
+    secret_shape(value, true)
+}
+
+/// [`looks_like_secret`] for a value known to be a literal (a string of a parse
+/// tree): brackets are characters of the value, not signs of code, so
+/// `Zq3(v9Lm2Rt7Wx4` passes.
+pub fn looks_like_secret_literal(value: &str) -> bool {
+    secret_shape(value, false)
+}
+
+fn secret_shape(value: &str, maybe_code: bool) -> bool {
     let len = value.len();
     if !(8..=512).contains(&len) || value.chars().any(char::is_whitespace) {
         return false;
@@ -243,7 +313,7 @@ pub fn looks_like_secret(value: &str) -> bool {
         || lowercase_path
         || value.contains("://")
         || value.starts_with("-----")
-        || value.contains(['(', '[', '{'])
+        || (maybe_code && value.contains(['(', '[', '{']))
         || value.parse::<f64>().is_ok()
     {
         return false;
@@ -264,6 +334,186 @@ pub fn looks_like_secret(value: &str) -> bool {
         && value.split(['_', '-', '.']).all(is_word);
     let random = if letters_only { !camel_case && len >= 20 && h >= 3.7 } else { char_classes(value) >= 2 && h >= 3.0 };
     random && !is_placeholder(value)
+}
+
+/// The leetspeak digits and symbols people put inside words (`P@ssw0rd`, `s3cr3t`).
+fn unleet(c: u8) -> Option<u8> {
+    Some(match c {
+        b'0' => b'o',
+        b'1' => b'i',
+        b'3' => b'e',
+        b'4' | b'@' => b'a',
+        b'5' | b'$' => b's',
+        b'7' => b't',
+        _ => return None,
+    })
+}
+
+/// Whether a value looks typed by a person rather than generated by a machine:
+/// words and compounds (`postgres`, `somewordpress`, `laradock_gitlab`, `sonarPass`),
+/// words with digits or symbols (`admin123`, `Secret2024!`), leetspeak (`P@ssw0rd`,
+/// `s3cr3tt0k3n`), digits only (`123456`) and sequences (`abcd1234`, `a1b2c3d4`,
+/// `qwerty`). Random strings (`Zq3v9Lm2Rt7Wx4Kp`, hex, base64, UUIDs) are not.
+/// Non-ASCII text counts as typed.
+pub fn looks_human_chosen(value: &str) -> bool {
+    let v = value.trim();
+    if v.is_empty() || v.len() > 64 {
+        return false;
+    }
+    if !v.is_ascii() {
+        return true;
+    }
+    if is_sequence(v) {
+        return true;
+    }
+    let b = v.as_bytes();
+    if b.iter().all(u8::is_ascii_digit) {
+        return true;
+    }
+    if b.len() >= 16 && b.iter().all(|c| c.is_ascii_hexdigit() || *c == b'-') {
+        return false;
+    }
+    // leetspeak inside words becomes letters: a run of at most 2 leet characters
+    // with a letter on each side
+    let mut chars: Vec<u8> = b.to_vec();
+    let mut i = 0;
+    while i < b.len() {
+        if unleet(b[i]).is_some() {
+            let mut j = i;
+            while j < b.len() && j - i < 3 && unleet(b[j]).is_some() {
+                j += 1;
+            }
+            let run = j - i;
+            if run <= 2 && i > 0 && b[i - 1].is_ascii_alphabetic() && b.get(j).is_some_and(u8::is_ascii_alphabetic) {
+                for k in i..j {
+                    chars[k] = unleet(b[k]).unwrap_or(b[k]);
+                }
+            }
+            i = j.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    let symbols = chars.iter().filter(|c| !c.is_ascii_alphanumeric() && !matches!(c, b'_' | b'-' | b'.')).count();
+    let digit_groups = chars.split(|c| !c.is_ascii_digit()).filter(|g| !g.is_empty()).count();
+    let digits = chars.iter().filter(|c| c.is_ascii_digit()).count();
+    if symbols > 3 || digit_groups > 2 || digits > 8 {
+        return false;
+    }
+    let mut parts: Vec<&[u8]> = Vec::new();
+    for run in chars.split(|c| !c.is_ascii_alphabetic()).filter(|r| !r.is_empty()) {
+        split_camel(run, &mut parts);
+    }
+    let letters: usize = parts.iter().map(|p| p.len()).sum();
+    if letters == 0 {
+        return false;
+    }
+    let wordlike: usize = parts.iter().filter(|p| is_wordlike(p)).map(|p| p.len()).sum();
+    let short = parts.iter().filter(|p| p.len() <= 2).count();
+    // random mixed case falls apart into many short parts
+    wordlike * 10 >= letters * 8 && (parts.len() <= 2 || letters * 10 >= parts.len() * 35) && short <= 2
+}
+
+/// Splits a run of letters at case changes: `sonarPass` → `sonar`, `Pass`;
+/// `HTTPServer` → `HTTP`, `Server`.
+fn split_camel<'a>(run: &'a [u8], out: &mut Vec<&'a [u8]>) {
+    let mut start = 0;
+    for i in 1..run.len() {
+        let (prev, cur) = (run[i - 1], run[i]);
+        let lower_to_upper = prev.is_ascii_lowercase() && cur.is_ascii_uppercase();
+        let upper_run_ends =
+            prev.is_ascii_uppercase() && cur.is_ascii_uppercase() && run.get(i + 1).is_some_and(u8::is_ascii_lowercase);
+        if lower_to_upper || upper_run_ends {
+            out.push(&run[start..i]);
+            start = i;
+        }
+    }
+    out.push(&run[start..]);
+}
+
+/// A part that could be a word: a vowel, no more than 4 consonants in a row.
+fn is_wordlike(part: &[u8]) -> bool {
+    let vowel = |c: &u8| matches!(c.to_ascii_lowercase(), b'a' | b'e' | b'i' | b'o' | b'u' | b'y');
+    let mut run = 0;
+    let mut max_run = 0;
+    for c in part {
+        run = if vowel(c) { 0 } else { run + 1 };
+        max_run = max_run.max(run);
+    }
+    part.len() >= 2 && part.iter().any(vowel) && max_run <= 4
+}
+
+/// Keyboard rows people type as passwords (`qwerty`, `asdf`, `1qaz2wsx`).
+const KEYBOARD_ROWS: &[&str] =
+    &["qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertzuiop", "azertyuiop", "1qaz2wsx", "qazwsx"];
+
+/// Ascending runs (`abcdef123456`), interleaved ones (`a1b2c3d4`) and keyboard rows (`qwerty`).
+fn is_sequence(v: &str) -> bool {
+    let lower = v.to_ascii_lowercase();
+    let b = lower.as_bytes();
+    if b.len() < 4 {
+        return false;
+    }
+    let ascending = |s: &[u8]| s.len() >= 3 && s.windows(2).all(|w| w[1] == w[0] + 1);
+    // share of characters in ascending runs of 3 or more
+    let mut covered = 0;
+    let mut start = 0;
+    for i in 1..=b.len() {
+        if i == b.len() || b[i] != b[i - 1] + 1 {
+            if i - start >= 3 {
+                covered += i - start;
+            }
+            start = i;
+        }
+    }
+    if covered * 4 >= b.len() * 3 {
+        return true;
+    }
+    let letters: Vec<u8> = b.iter().copied().filter(u8::is_ascii_alphabetic).collect();
+    let digits: Vec<u8> = b.iter().copied().filter(u8::is_ascii_digit).collect();
+    if letters.len() + digits.len() == b.len() && ascending(&letters) && ascending(&digits) {
+        return true;
+    }
+    let row_chars: usize = KEYBOARD_ROWS
+        .iter()
+        .flat_map(|row| (4..=row.len()).rev().flat_map(move |n| (0..=row.len() - n).map(move |s| &row[s..s + n])))
+        .find(|run| lower.contains(*run))
+        .map_or(0, str::len);
+    row_chars * 2 >= b.len()
+}
+
+/// A value generated by a machine: ASCII, the shape of a secret and not typed by
+/// a person. Base64 of text (a Kubernetes Secret's `data`: `cXVvYnl0ZQ==`) is
+/// judged by the text it encodes.
+pub fn is_machine_generated(value: &str) -> bool {
+    if let Some(text) = base64_text(value) {
+        return is_machine_generated(&text);
+    }
+    value.is_ascii() && looks_like_secret_literal(value) && !looks_human_chosen(value)
+}
+
+/// The text a strict, padded base64 value encodes, when it is printable ASCII.
+fn base64_text(value: &str) -> Option<String> {
+    let body = value.trim_end_matches('=');
+    if value.len() < 8
+        || !value.len().is_multiple_of(4)
+        || value.len() - body.len() > 2
+        || !body.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/'))
+    {
+        return None;
+    }
+    let bytes = base64_decode(value)?;
+    (bytes.len() >= 4 && bytes.iter().all(|b| (0x20..0x7f).contains(b)))
+        .then(|| String::from_utf8(bytes).ok())
+        .flatten()
+}
+
+/// Strong evidence for a secret in source code, documentation and tests, where
+/// dummy values abound: machine-generated, 32+ characters and 4+ bits of entropy
+/// per character (real API keys and tokens; not the 20-character fakes of unit
+/// tests, not hex digests).
+pub fn is_strong_secret(value: &str) -> bool {
+    value.len() >= 32 && entropy(value) >= 4.0 && is_machine_generated(value)
 }
 
 /// Values encrypted for committing: SOPS `ENC[...]`, Bitnami Sealed Secrets
@@ -415,6 +665,114 @@ mod tests {
         ];
         for &(value, expected) in cases {
             assert_eq!(looks_like_secret(value), expected, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn human_chosen_or_machine_generated() {
+        // (value, typed by a person)
+        let cases: &[(&str, bool)] = &[
+            ("postgres", true),
+            ("somewordpress", true),
+            ("mysecretpassword", true),
+            ("somesupersecretpassword", true),
+            ("laradock_keycloak", true),
+            ("sonarPass", true),
+            ("testing-password", true),
+            ("mysql_strong_password", true),
+            ("whalehello", true),
+            ("nextcloud", true),
+            ("admin123", true),
+            ("app123", true),
+            ("root", true),
+            ("HAHA", true),
+            ("example_123", true),
+            ("Sup3rS3cret!", true),
+            ("p4ssW0rd-2024", true),
+            ("P@ssw0rd", true),
+            ("s3cr3tt0k3n", true),
+            ("yourStrong(!)Password", true),
+            ("abcd1234", true),
+            ("abcdef1234567890", true),
+            ("a1b2c3d4", true),
+            ("qwerty123", true),
+            ("123456", true),
+            ("pässwörd", true),
+            ("some-random-token-and-we-sure-dont-run-it-through-the-shortener", true),
+            ("Zq3v9Lm2Rt7Wx4Kp", false),
+            ("Tq7#vR2p!mZ9xL4w", false),
+            ("kZqvWMxPtRbnLsYdHgFQ", false),
+            ("qzmwkxjvbnrtyplsdfgh", false),
+            ("UnXgsD-Bench-tdSgoNRv", false),
+            ("2YotnFZFEjr1zCsicMWpAB", false),
+            ("Ze_n8E6en622WxxSg4r8", false),
+            ("xYzWabc-Ij3xlKjmoPO9", false),
+            ("yrnZW46BrtBFqM7xDzE7dddd", false),
+            ("kq8xz2p0mw3r", false),
+            ("9f8e7d6c5b4a39281706f5e4d3c2b1a0", false),
+            ("8c1b7f3e-2d4a-4b6c-9e8f-0a1b2c3d4e5f", false),
+            ("dGVzdF91c2VyXzE6dGVzdF9wYXNzd29yZF8x", false),
+        ];
+        for &(value, expected) in cases {
+            assert_eq!(looks_human_chosen(value), expected, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn strong_evidence() {
+        let cases: &[(&str, bool)] = &[
+            ("kZqvWMxPtRbnLsYdHgFQ8rT2vNw5Lp9XcE", true),
+            ("Ze_n8E6en622WxxSg4r8", false),
+            ("c3ab8ff13720e8ad9047dd39466b3c8974e592c2fa383d4a3960714caef0c4f2", false),
+            ("some-random-token-and-we-sure-dont-run-it-through-the-shortener", false),
+            ("test_password_1", false),
+            ("密码长度在8到128之间且需包含至少一个大写字符，一个小写字符和一个数字。", false),
+        ];
+        for &(value, expected) in cases {
+            assert_eq!(is_strong_secret(value), expected, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn machine_generated() {
+        let cases: &[(&str, bool)] = &[
+            ("Zq3v9Lm2Rt7Wx4Kp", true),
+            ("postgres", false),
+            // base64 of `quobyte` and of `Zq3v9Lm2Rt7Wx4Kp`: judged by what they encode
+            ("cXVvYnl0ZQ==", false),
+            ("WnEzdjlMbTJSdDdXeDRLcA==", true),
+            ("CLI密码长度在8到128之间", false),
+        ];
+        for &(value, expected) in cases {
+            assert_eq!(is_machine_generated(value), expected, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn fill_in_under_password_keys() {
+        // (value, fill-in under a password key, fill-in under another credential key)
+        let cases: &[(&str, bool, bool)] = &[
+            ("secret", false, true),
+            ("password", false, true),
+            ("test", false, true),
+            ("changeit", true, true),
+            ("changeme", true, true),
+            ("example", false, true),
+            ("example_123", false, true),
+            ("examplepass", false, true),
+            ("my-example-key", false, true),
+            ("dummy", true, true),
+            ("foo", true, true),
+            ("${DB_PASSWORD}", true, true),
+            ("<password>", true, true),
+            ("postgres", false, false),
+            ("secret-value", true, true),
+            ("password_here", true, true),
+            ("my_password", false, false),
+        ];
+        for &(value, password, other) in cases {
+            assert_eq!(is_fill_in(value, true), password, "{value:?} under a password key");
+            assert_eq!(is_fill_in(value, false), other, "{value:?}");
         }
     }
 

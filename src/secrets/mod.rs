@@ -9,7 +9,13 @@
 //!
 //! Decisions:
 //! - Stripe `sk_test_`/`rk_test_` keys are not reported: they only reach test-mode
-//!   data. Publishable keys (`pk_live_`) are public by design.
+//!   data. Publishable keys (`pk_live_`) are public by design. The same holds for
+//!   every provider (see `detectors`, which also lists what of gitleaks' rules is
+//!   left out and why).
+//! - A suffix glued to a provider token (`<token>-old`, `<token>_2`, `<token>.v2`)
+//!   is part of the secret: the hit covers it, so it is masked with the token. A
+//!   provider token inside a longer generic value (`PASSWORD=x-<token>`, a URL
+//!   password) keeps its detector, and its hit grows to the whole value.
 //! - Generic assignments (`*PASSWORD*`, `*SECRET*`, `*TOKEN*`, `*API_KEY*`,
 //!   `*PRIVATE_KEY*`, `*CREDENTIALS*` keys) need a literal value of 8 or more
 //!   characters without whitespace, with 2+ character classes and 3.0+ bits of
@@ -28,20 +34,38 @@
 //! - A private key block needs its END line within 64 KB and 64+ base64 characters
 //!   in its body; `-----BEGIN PUBLIC KEY-----` and certificates never match.
 //!
-//! [`Scanner::new`] compiles ~35 small regexes and an automaton (a few ms): build
-//! one and share it across threads.
+//! - The scanner finds candidates in raw text. Whether a hit is reported, and by
+//!   which rule, is decided by `rules::secrets` with the file's parse tree, kind and
+//!   environment (literals only in parsed files, strong evidence in code, docs and
+//!   tests, human-chosen values as default credentials).
+//! - What output masks is wider than what is reported: [`Scanner::mask_spans`] adds
+//!   every value of a secret-named key in any form (unclosed quotes, block scalars,
+//!   heredocs, `${VAR:-default}` defaults) and every URL password.
+//!
+//! [`Scanner::new`] builds the keyword automaton (about a millisecond); each
+//! detector's regex is compiled the first time one of its keywords is seen, so
+//! the ~200 detectors cost nothing until they are needed. Build one scanner and
+//! share it across threads.
 
 mod detectors;
 mod filter;
+mod mask;
+mod providers;
 mod special;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::{Regex, RegexSet};
 
 use crate::span::Span;
 use detectors::{Kind, SPECS, Spec};
 
-pub use filter::{entropy, is_placeholder, looks_like_secret};
+pub use filter::{
+    entropy, is_fill_in, is_machine_generated, is_placeholder, is_reference, is_strong_secret, looks_human_chosen,
+    looks_like_secret, looks_like_secret_literal,
+};
+pub use special::{classify_key, url_password};
 
 /// The most bytes looked at on either side of a keyword for its line.
 const MAX_LINE: usize = 2048;
@@ -74,7 +98,8 @@ pub enum Strategy {
 /// A detector with its compiled regex.
 struct Compiled {
     spec: &'static Spec,
-    re: Option<Regex>,
+    /// Compiled on first use; `None` inside for kinds without a regex.
+    re: OnceLock<Option<Regex>>,
     /// The detector's keywords as one regex (for the non-default strategies).
     trigger: Option<Regex>,
 }
@@ -121,7 +146,8 @@ struct State {
 }
 
 impl Scanner {
-    /// Compiles every detector. `allow`: values matching any of these are never reported.
+    /// Builds the keyword automaton (detector regexes compile on first use). `allow`:
+    /// values matching any of these are never reported.
     pub fn new(allow: Vec<Regex>) -> Scanner {
         Self::with_strategy(allow, Strategy::AhoCorasick)
     }
@@ -130,16 +156,12 @@ impl Scanner {
     #[doc(hidden)]
     pub fn with_strategy(allow: Vec<Regex>, strategy: Strategy) -> Scanner {
         special::init();
+        mask::init();
         let mut detectors = Vec::with_capacity(SPECS.len());
         let mut keywords: Vec<Keyword> = Vec::new();
         let mut patterns: Vec<String> = Vec::new();
         for (i, spec) in SPECS.iter().enumerate() {
-            let re = match &spec.kind {
-                // The patterns are constants checked by the unit tests; a bad one disables its detector.
-                Kind::Pattern { re, .. } => Regex::new(re).ok(),
-                _ => None,
-            };
-            detectors.push(Compiled { spec, re, trigger: None });
+            detectors.push(Compiled { spec, re: OnceLock::new(), trigger: None });
             for kw in spec.keywords {
                 let lower = kw.to_ascii_lowercase();
                 if let Some(k) = patterns.iter().position(|p| *p == lower) {
@@ -150,11 +172,17 @@ impl Scanner {
                 }
             }
         }
-        let aho = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(&patterns)
-            .ok();
+        // A DFA, though the crate picks one by itself only up to 100 patterns: with
+        // ~300 keywords its contiguous NFA scans at about half the speed.
+        let build = |kind| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .kind(kind)
+                .build(&patterns)
+                .ok()
+        };
+        let aho = build(Some(AhoCorasickKind::DFA)).or_else(|| build(None));
         // per-detector keyword regexes only when they are used (they cost most of the build time)
         let mut set = None;
         if strategy != Strategy::AhoCorasick || aho.is_none() {
@@ -253,7 +281,8 @@ impl Scanner {
         if spec.exact && bytes.get(pos..pos + len) != Some(written.as_bytes()) {
             return;
         }
-        if spec.prefix && pos > 0 && bytes[pos - 1].is_ascii_alphanumeric() {
+        // a prefix glued to a word, or after a `.` (`video.ico-<hash>.png`, `obj.pat.x`), starts no token
+        if spec.prefix && pos > 0 && (bytes[pos - 1].is_ascii_alphanumeric() || bytes[pos - 1] == b'.') {
             return;
         }
         let generic = spec.priority <= detectors::GENERIC_TIER;
@@ -262,7 +291,7 @@ impl Scanner {
         };
         match &spec.kind {
             Kind::Pattern { extra_lines, boundary, check, .. } => {
-                let Some(re) = &self.detectors[d].re else { return };
+                let Some(re) = self.detectors[d].regex() else { return };
                 let (last_s, last_e) = st.last_window[d];
                 if pos >= last_s && pos < last_e {
                     return;
@@ -282,7 +311,12 @@ impl Scanner {
                     if check.is_some_and(|f| !f(m.as_str())) || is_placeholder(m.as_str()) {
                         continue;
                     }
-                    push(st, spec.id, s, e);
+                    // a suffix glued to a provider token is part of the value: mask it too
+                    let glued = if generic { e } else { providers::glued_end(bytes, e) };
+                    if glued > e && is_placeholder(&text[s..glued]) {
+                        continue;
+                    }
+                    push(st, spec.id, s, glued);
                 }
             }
             Kind::PrivateKey => {
@@ -330,17 +364,48 @@ impl Scanner {
             b.priority.cmp(&a.priority).then((b.end - b.start).cmp(&(a.end - a.start))).then(a.start.cmp(&b.start))
         });
         let mut kept: Vec<Cand> = Vec::with_capacity(cands.len());
+        let mut dropped: Vec<Cand> = Vec::new();
         for c in cands {
             let i = kept.partition_point(|k| k.start < c.start);
             let clash_before = i > 0 && kept[i - 1].end > c.start;
             let clash_after = kept.get(i).is_some_and(|k| k.start < c.end);
             if !clash_before && !clash_after {
                 kept.insert(i, c);
+            } else if c.generic {
+                dropped.push(c);
+            }
+        }
+        // A generic value that holds provider tokens (`TOKEN=<token>-old`,
+        // `postgres://u:x<token>@h`): the tokens keep their detector, but the whole
+        // value is the secret, so their spans grow to cover all of it.
+        for g in dropped {
+            let first = kept.partition_point(|k| k.end <= g.start);
+            let last = first + kept[first..].iter().take_while(|k| k.start < g.end).count();
+            if last == first || kept[first..last].iter().any(|k| k.generic) {
+                continue;
+            }
+            kept[first].start = kept[first].start.min(g.start);
+            kept[last - 1].end = kept[last - 1].end.max(g.end);
+            for i in first..last - 1 {
+                kept[i].end = kept[i + 1].start;
             }
         }
         kept.into_iter()
             .map(|c| SecretHit { detector: c.id, span: Span::new(c.start, c.end), generic: c.generic })
             .collect()
+    }
+}
+
+impl Compiled {
+    /// The detector's regex, compiled on first use. The patterns are constants
+    /// checked by the unit tests; a bad one disables its detector.
+    fn regex(&self) -> Option<&Regex> {
+        self.re
+            .get_or_init(|| match &self.spec.kind {
+                Kind::Pattern { re, .. } => Regex::new(re).ok(),
+                _ => None,
+            })
+            .as_ref()
     }
 }
 

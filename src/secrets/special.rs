@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::detectors::{GENERIC_IDS, GENERIC_KEYWORDS};
-use super::filter::{base64_decode, is_placeholder, looks_like_secret};
+use super::filter::{base64_decode, entropy, is_placeholder, is_reference, looks_like_secret};
 
 /// The largest distance searched from a keyword, in bytes (bounds the work on minified files).
 const MAX_BLOCK: usize = 64 * 1024;
@@ -80,7 +80,9 @@ pub fn private_key(text: &str, pos: usize, ends: &[usize]) -> Option<(&'static s
     let base64 = body.replace("\\n", "").replace("\\r", "");
     let b64_chars = base64.bytes().filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')).count();
     let compact: String = base64.chars().filter(|c| !c.is_whitespace() && *c != '"').collect();
-    if b64_chars < 64 || is_placeholder(&compact) {
+    // a key's body is base64 of DER, close to 6 bits per character; a repeated
+    // word (`privatekeyprivatekey...`) stands in for one
+    if b64_chars < 64 || is_placeholder(&compact) || entropy(&compact) < 4.5 {
         return None;
     }
     let id = if label.starts_with("PGP") { "pgp-private-key" } else { "private-key" };
@@ -124,6 +126,33 @@ pub fn docker_auth(text: &str, pos: usize) -> Option<(usize, usize)> {
 
 /// `scheme://user:pass@host` with `://` at `pos`: the password.
 pub fn url_credentials(text: &str, pos: usize) -> Option<(usize, usize)> {
+    let url = url_parts(text, pos)?;
+    let pass = &text[url.pass.0..url.pass.1];
+    if pass.len() < 3 || pass.contains(':') || is_placeholder(pass) || is_placeholder(url.userinfo) || url.doc_host {
+        return None;
+    }
+    Some(url.pass)
+}
+
+/// `scheme://user:pass@host` with `://` at `pos`: any password that is not empty
+/// or a reference, whatever its shape (`postgres://app:postgres@db`). For masking
+/// and for default credentials.
+pub fn url_password(text: &str, pos: usize) -> Option<(usize, usize)> {
+    let url = url_parts(text, pos)?;
+    let pass = &text[url.pass.0..url.pass.1];
+    (!pass.is_empty() && !is_reference(pass) && !url.doc_host).then_some(url.pass)
+}
+
+/// The parts of a URL with credentials.
+struct UrlParts<'a> {
+    userinfo: &'a str,
+    /// The password's byte range in the text.
+    pass: (usize, usize),
+    /// A documentation host (RFC 2606): `https://abc:123@example.com/`.
+    doc_host: bool,
+}
+
+fn url_parts(text: &str, pos: usize) -> Option<UrlParts<'_>> {
     let b = text.as_bytes();
     let mut s = pos;
     while s > 0 && pos - s < 32 && (b[s - 1].is_ascii_alphanumeric() || matches!(b[s - 1], b'+' | b'.' | b'-')) {
@@ -141,25 +170,18 @@ pub fn url_credentials(text: &str, pos: usize) -> Option<(usize, usize)> {
     {
         end += 1;
     }
-    let authority = &text[start..end];
+    // the 512-byte cap can stop inside a multi-byte character (`http://例子...`)
+    let authority = &text[start..floor(text, end)];
     let at = authority.rfind('@')?;
     let userinfo = &authority[..at];
     let colon = userinfo.find(':')?;
-    let pass = &userinfo[colon + 1..];
-    if pass.len() < 3 || pass.contains(':') || is_placeholder(pass) || is_placeholder(userinfo) {
-        return None;
-    }
-    // documentation hosts (RFC 2606): `https://abc:123@example.com/`
     let host = authority[at + 1..].split(':').next().unwrap_or("").to_ascii_lowercase();
     let host = host.trim_end_matches('.');
-    if ["example.com", "example.org", "example.net", ".example", ".invalid"]
+    let doc_host = ["example.com", "example.org", "example.net", ".example", ".invalid"]
         .iter()
-        .any(|d| host == d.trim_start_matches('.') || host.ends_with(&format!(".{}", d.trim_start_matches('.'))))
-    {
-        return None;
-    }
+        .any(|d| host == d.trim_start_matches('.') || host.ends_with(&format!(".{}", d.trim_start_matches('.'))));
     let pstart = start + colon + 1;
-    Some((pstart, pstart + pass.len()))
+    Some(UrlParts { userinfo, pass: (pstart, start + at), doc_host })
 }
 
 /// Key-name words after the secret keyword that make the key a pointer or a setting
@@ -234,11 +256,48 @@ const NOT_SECRET_AFTER: &[&str] = &[
     "age",
     "strength",
     "secure",
+    "scheme",
+    "algorithm",
+    "algo",
+    "cipher",
+    "digest",
+    "sha",
+    "sha1",
+    "sha2",
+    "sha256",
+    "sha512",
+    "md5",
+    "bcrypt",
+    "checksum",
+    "fingerprint",
+    "thumbprint",
 ];
 
 /// Key-name words before the keyword that make the value a non-secret token.
-const NOT_SECRET_BEFORE: &[&str] =
-    &["page", "next", "continuation", "cursor", "idempotency", "pagination", "sync", "max", "min", "num", "total"];
+/// A hash or digest of a password (`GRAYLOG_SHA256_PASSWORD`, `password_hash`) is not the password.
+const NOT_SECRET_BEFORE: &[&str] = &[
+    "page",
+    "next",
+    "continuation",
+    "cursor",
+    "idempotency",
+    "pagination",
+    "sync",
+    "max",
+    "min",
+    "num",
+    "total",
+    "existing",
+    "hash",
+    "hashed",
+    "sha1",
+    "sha2",
+    "sha256",
+    "sha512",
+    "md5",
+    "bcrypt",
+    "digest",
+];
 
 /// Splits an identifier into lowercase words at `_ - .` and lower-to-upper changes.
 fn words(s: &str) -> Vec<String> {
@@ -285,8 +344,17 @@ pub fn classify_key(key: &str) -> Option<&'static str> {
         }
     }
     let (s, e, id) = best?;
-    if words(&key[e..]).iter().any(|w| NOT_SECRET_AFTER.contains(&w.as_str()))
+    let after = words(&key[e..]);
+    if after.iter().any(|w| NOT_SECRET_AFTER.contains(&w.as_str()))
         || words(&key[..s]).iter().any(|w| NOT_SECRET_BEFORE.contains(&w.as_str()))
+    {
+        return None;
+    }
+    // `passwordSecretKey`, `token_secret_key`: the key of a (Kubernetes) Secret that
+    // holds another credential, not a secret itself; `awsSecretKey` is one
+    if GENERIC_IDS[id] == "generic-secret"
+        && after.first().is_some_and(|w| w == "key")
+        && classify_key(&key[..s]).is_some()
     {
         return None;
     }
@@ -355,12 +423,15 @@ fn netrc_password(text: &str, ks: usize, ke: usize) -> Option<(&'static str, usi
     (value.len() >= 6 && literal && !is_placeholder(value)).then_some(("generic-password", vs, ve))
 }
 
-/// A generic assignment whose key is `text[ks..ke]`: `(id, value start, value end)`.
-pub fn generic_assignment(text: &str, ks: usize, ke: usize) -> Option<(&'static str, usize, usize)> {
+/// Where the value assigned to the key `text[ks..ke]` starts: after the closing
+/// quote of a quoted key, the operator (`=`, `:`, `=>`, `:=`), blanks and a type
+/// annotation (`password: str = ...`). `Err(true)` when no operator follows the key
+/// (a `.netrc` line may), `Err(false)` when the key is no key (`==`, `::`, inside a URL).
+pub fn value_start(text: &str, ks: usize, ke: usize) -> Result<usize, bool> {
     let bytes = text.as_bytes();
     // a key inside a URL (`https://token.internal:8080/`, `/secret/path`) is no key
     if ks > 0 && matches!(bytes[ks - 1], b'/' | b'@' | b'\\') {
-        return None;
+        return Err(false);
     }
     let mut i = ke;
     let key_quoted = i < bytes.len() && matches!(bytes[i], b'"' | b'\'' | b'`');
@@ -374,26 +445,38 @@ pub fn generic_assignment(text: &str, ks: usize, ke: usize) -> Option<(&'static 
     let op = if rest.starts_with(b"=>") || rest.starts_with(b":=") {
         2
     } else if rest.starts_with(b"==") || rest.starts_with(b"::") {
-        return None;
+        return Err(false);
     } else if rest.first() == Some(&b'=') {
         1
     } else if rest.first() == Some(&b':') {
         // `key: value` needs the space (YAML) unless the key or the value is quoted (JSON, JS)
         let next = rest.get(1).copied().unwrap_or(b'\n');
         if !key_quoted && !matches!(next, b' ' | b'\t' | b'"' | b'\'') {
-            return None;
+            return Err(false);
         }
         1
     } else {
-        return netrc_password(text, ks, ke);
+        return Err(true);
     };
+    let colon = rest.first() == Some(&b':');
     i += op;
     while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
         i += 1;
     }
-    if rest.first() == Some(&b':') {
+    if colon {
         i = skip_type_annotation(bytes, i);
     }
+    Ok(i)
+}
+
+/// A generic assignment whose key is `text[ks..ke]`: `(id, value start, value end)`.
+pub fn generic_assignment(text: &str, ks: usize, ke: usize) -> Option<(&'static str, usize, usize)> {
+    let bytes = text.as_bytes();
+    let i = match value_start(text, ks, ke) {
+        Ok(i) => i,
+        Err(true) => return netrc_password(text, ks, ke),
+        Err(false) => return None,
+    };
     let (vs, ve) = match bytes.get(i) {
         Some(&q @ (b'"' | b'\'' | b'`')) => {
             let vs = i + 1;
@@ -465,6 +548,14 @@ mod tests {
             ("max_tokens", None),
             ("nextPageToken", None),
             ("api_key_id", None),
+            ("MAILU_PASSWORD_SCHEME", None),
+            ("global.auth.instanceAdmin.passwordSecretKey", None),
+            ("existingSecret", None),
+            ("awsSecretKey", Some("generic-secret")),
+            ("SECRET_KEY", Some("generic-secret")),
+            ("GRAYLOG_SHA256_PASSWORD", None),
+            ("password_sha2", None),
+            ("hashed_password", None),
         ];
         for &(key, expected) in cases {
             assert_eq!(classify_key(key), expected, "{key:?}");

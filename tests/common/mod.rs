@@ -44,6 +44,10 @@ pub fn git(dir: &Path, args: &[&str]) {
     assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// A fixture's `dot.gitignore` is copied as `.gitignore`: a real `.gitignore`
+/// in the fixtures would hide the fixture's own files from envlint's repository.
+const DOT_GITIGNORE: &str = "dot.gitignore";
+
 /// Copies a file or a directory tree into `dest`.
 pub fn copy_into(src: &Path, dest: &Path) {
     if src.is_file() {
@@ -52,7 +56,8 @@ pub fn copy_into(src: &Path, dest: &Path) {
     }
     for entry in std::fs::read_dir(src).expect("read_dir") {
         let entry = entry.expect("entry");
-        let to = dest.join(entry.file_name());
+        let name = entry.file_name();
+        let to = if name == DOT_GITIGNORE { dest.join(".gitignore") } else { dest.join(&name) };
         if entry.file_type().expect("type").is_dir() {
             std::fs::create_dir_all(&to).expect("mkdir");
             copy_into(&entry.path(), &to);
@@ -70,4 +75,16 @@ pub fn transcript(out: &Output) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     )
+}
+
+/// Writes a root `.gitignore` that ignores dotenv files but re-includes these
+/// on purpose: a test repository whose dotenv files the git rules accept.
+pub fn keep_dotenv_files(dir: &Path, files: &[&str]) {
+    let mut text = String::from(".env\n.env.*\n*.env\n");
+    for f in files {
+        text.push('!');
+        text.push_str(f);
+        text.push('\n');
+    }
+    std::fs::write(dir.join(".gitignore"), text).expect("write .gitignore");
 }

@@ -49,7 +49,7 @@ deploy-prod:
 ```yaml
 # .github/workflows/deploy.yml
 jobs:
-  deploy-production:
+  deploy:
     runs-on: ubuntu-latest
     steps:
       - run: vercel deploy --prod

@@ -47,7 +47,7 @@ services:
 # docker-compose.prod.yml (keeps the mount above)
 services:
   api:
-    image: registry.example.com/api:1.14.2
+    image: ghcr.io/acme/api:1.14.2
 ```
 
 ## How to fix
@@ -58,7 +58,7 @@ keeping the mount in a dev-only override:
 # docker-compose.prod.yml
 services:
   api:
-    image: registry.example.com/api:1.14.2
+    image: ghcr.io/acme/api:1.14.2
     volumes: !reset []
 ```
 ";

@@ -29,7 +29,7 @@ rollback has nothing to roll back to.
 # docker-compose.prod.yml
 services:
   api:
-    image: registry.example.com/api:latest
+    image: ghcr.io/acme/api:latest
 ```
 
 ## How to fix
@@ -38,7 +38,7 @@ Pin a version, ideally the digest too:
 ```yaml
 services:
   api:
-    image: registry.example.com/api:1.14.2@sha256:4c1e...
+    image: ghcr.io/acme/api:1.14.2@sha256:4c1e...
 ```
 ";
 

@@ -3,12 +3,25 @@
 //! package become findings, placed on exact spans through [`SpanIndex`]. A
 //! `<name>_test.rego` beside a policy holds its OPA-style `test_*` rules.
 //!
+//! Nothing a policy author writes may end the process or hang it: [`limits`]
+//! checks the text before regorus parses it, [`depth`] refuses recursion and
+//! bounds how deep evaluation nests, [`builtins`] bounds the values a builtin
+//! may build, and every evaluation counts its steps (a deterministic budget, not
+//! a clock) and runs under `catch_unwind`, on a big stack when it nests deeply.
+//! A policy that hits a limit while evaluating fails on that file (a warning);
+//! one that cannot be parsed within the limits is a load error.
+//!
 //! Depends on `rule`, `model`, `parse` (for the metadata YAML), `discover` and
 //! `finding`; never on the engine, reports or the CLI. The README section
 //! "Rego policies" documents the conventions for policy authors.
 
+mod builtins;
+mod depth;
+pub mod limits;
+
 use std::borrow::Cow;
 use std::num::NonZeroU32;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -23,9 +36,6 @@ use crate::model::Node;
 use crate::model::json::{SpanIndex, escape_token};
 use crate::rule::{Emitter, EnvScope, FileCx, Precision, Rule, RuleMeta};
 use crate::span::Span;
-
-/// Wall-clock budget of one policy on one file: a runaway policy becomes a warning, not a hang.
-const EVAL_TIME_LIMIT: Duration = Duration::from_secs(10);
 
 /// Keys OPA defines for a metadata block that envlint accepts and ignores.
 const OPA_KEYS: [&str; 6] = ["scope", "related_resources", "authors", "organizations", "schemas", "entrypoint"];
@@ -76,6 +86,12 @@ pub struct RegoPolicy {
     /// Empty: any environment, and files with none.
     envs: Vec<String>,
     engine: Engine,
+    /// How deep evaluation can nest (see [`depth`]): decides the stack it runs on.
+    depth: u64,
+    /// Why the policy cannot be evaluated (recursion, nesting): every evaluation fails with it.
+    defect: Option<String>,
+    /// The step budget of one evaluation ([`limits::MAX_STEPS`]; smaller in tests).
+    steps: u32,
 }
 
 impl std::fmt::Debug for RegoPolicy {
@@ -112,11 +128,8 @@ impl RegoPolicy {
     pub fn parse(text: &str, name: &str) -> Result<Self, RegoError> {
         let md = parse_metadata(text, name)?;
         let mut engine = Engine::new();
-        engine.set_execution_timer_config(ExecutionTimerConfig {
-            limit: EVAL_TIME_LIMIT,
-            check_interval: NonZeroU32::MIN.saturating_add(99),
-        });
-        let package = engine.add_policy(name.to_owned(), text.to_owned()).map_err(|e| syntax_error(text, name, &e))?;
+        set_step_budget(&mut engine, limits::MAX_STEPS);
+        let package = add_module(&mut engine, text, name)?;
         let package_span = package_line(text);
         let plain = |part: &str| {
             part.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
@@ -138,8 +151,9 @@ impl RegoPolicy {
             )
             .with_help("add `deny contains msg if { ... }` (or `warn`) rules to this package"));
         }
+        let (depth, defect) = analyze(&mut engine);
         // Prepare once (analysis, scheduling): every clone starts from here.
-        engine.eval_query("true".to_owned(), false).map_err(|e| syntax_error(text, name, &e))?;
+        prepare(&mut engine, text, name)?;
         let meta = RuleMeta {
             id: Cow::Owned(md.id),
             severity: md.severity,
@@ -164,7 +178,19 @@ impl RegoPolicy {
                 format!("{}\n\nRego policy `{name}`.\n", md.description.trim_end()).trim_start().to_owned(),
             ),
         };
-        Ok(Self { meta, name: name.to_owned(), package, has_deny, has_warn, kinds: md.kinds, envs: md.envs, engine })
+        Ok(Self {
+            meta,
+            name: name.to_owned(),
+            package,
+            has_deny,
+            has_warn,
+            kinds: md.kinds,
+            envs: md.envs,
+            engine,
+            depth,
+            defect,
+            steps: limits::MAX_STEPS,
+        })
     }
 
     /// The path the policy was loaded from.
@@ -183,19 +209,30 @@ impl RegoPolicy {
     }
 
     /// Evaluates the policy on one input document (see [`input`]); an error is
-    /// the policy failing at run time (a conflict, a time-out, a malformed result).
+    /// the policy failing at run time (a conflict, a limit, a malformed result).
+    /// The outcome depends only on the policy and the input.
     pub fn eval(&self, input: Json) -> Result<Vec<RegoHit>, String> {
-        let mut engine = self.engine.clone();
-        engine.set_input(regorus::Value::from(input));
-        let mut hits = Vec::new();
-        for (rule, declared, level) in [("deny", self.has_deny, Level::Deny), ("warn", self.has_warn, Level::Warn)] {
-            if !declared {
-                continue;
-            }
-            let value = engine.eval_rule(format!("{}.{rule}", self.package)).map_err(|e| one_line(&e))?;
-            collect(rule, level, &value, &mut hits)?;
+        if let Some(defect) = &self.defect {
+            return Err(defect.clone());
         }
-        Ok(hits)
+        // regorus converts, compares and walks values recursively: deep input needs the big stack too
+        let depth = if json_depth(&input) > limits::INLINE_INPUT_DEPTH { u64::MAX } else { self.depth };
+        run_guarded(depth, || {
+            let mut engine = self.engine.clone();
+            builtins::install(&mut engine)?;
+            engine.set_input(regorus::Value::from(input));
+            let mut hits = Vec::new();
+            for (rule, declared, level) in [("deny", self.has_deny, Level::Deny), ("warn", self.has_warn, Level::Warn)]
+            {
+                if !declared {
+                    continue;
+                }
+                let value =
+                    engine.eval_rule(format!("{}.{rule}", self.package)).map_err(|e| eval_error(&e, self.steps))?;
+                collect(rule, level, &value, &mut hits)?;
+            }
+            Ok(hits)
+        })
     }
 }
 
@@ -275,6 +312,10 @@ fn collect(rule: &str, level: Level, value: &regorus::Value, hits: &mut Vec<Rego
     if *value == regorus::Value::Undefined {
         return Ok(());
     }
+    // shared parts would be copied out once per use
+    if builtins::written_size(value, limits::MAX_BUILT_SIZE) > limits::MAX_BUILT_SIZE {
+        return Err(format!("`{rule}` results are larger than {} characters", limits::MAX_BUILT_SIZE));
+    }
     let json = serde_json::to_value(value).map_err(|e| format!("`{rule}`: {e}"))?;
     let Json::Array(items) = json else {
         return Err(format!("`{rule}` must be a set of results, found {json}"));
@@ -311,7 +352,7 @@ pub fn run_tests(policy_path: &Path, test_path: &Path) -> Result<Vec<TestResult>
 /// [`run_tests`] on an already loaded policy and the test file's text.
 pub fn run_tests_text(policy: &RegoPolicy, text: &str, name: &str) -> Result<Vec<TestResult>, RegoError> {
     let mut engine = policy.engine.clone();
-    let package = engine.add_policy(name.to_owned(), text.to_owned()).map_err(|e| syntax_error(text, name, &e))?;
+    let package = add_module(&mut engine, text, name)?;
     let mut tests: Vec<&str> = Vec::new();
     for line in text.lines() {
         let Some(rest) = line.strip_prefix("test_") else { continue };
@@ -328,11 +369,25 @@ pub fn run_tests_text(policy: &RegoPolicy, text: &str, name: &str) -> Result<Vec
                 "add rules such as `test_denies_unversioned_bucket if { count(deny) == 1 with input as {...} }`",
             ));
     }
-    engine.eval_query("true".to_owned(), false).map_err(|e| syntax_error(text, name, &e))?;
+    let (depth, defect) = analyze(&mut engine);
+    prepare(&mut engine, text, name)?;
+    let defect = policy.defect.clone().or(defect);
     Ok(tests
         .into_iter()
         .map(|test| {
-            let outcome = engine.eval_rule(format!("{package}.{test}"));
+            if let Some(defect) = &defect {
+                return (test.to_owned(), false, Some(defect.clone()));
+            }
+            // each test on a fresh engine: its own step and size budgets
+            let outcome = run_guarded(depth, || {
+                let mut engine = engine.clone();
+                builtins::install(&mut engine)?;
+                let value = engine.eval_rule(format!("{package}.{test}")).map_err(|e| eval_error(&e, policy.steps))?;
+                if builtins::written_size(&value, limits::MAX_BUILT_SIZE) > limits::MAX_BUILT_SIZE {
+                    return Err(format!("the result is larger than {} characters", limits::MAX_BUILT_SIZE));
+                }
+                Ok(value)
+            });
             let (passed, detail) = match outcome {
                 Ok(regorus::Value::Bool(true)) => (true, None),
                 Ok(regorus::Value::Undefined) => {
@@ -341,11 +396,130 @@ pub fn run_tests_text(policy: &RegoPolicy, text: &str, name: &str) -> Result<Vec
                 Ok(other) => {
                     (false, Some(format!("evaluated to {}", serde_json::to_string(&other).unwrap_or_default())))
                 }
-                Err(e) => (false, Some(one_line(&e))),
+                Err(e) => (false, Some(e)),
             };
             (test.to_owned(), passed, detail)
         })
         .collect())
+}
+
+/// Gives every evaluation of the engine (and its clones) a budget of `steps`
+/// work units. regorus checks its execution timer each time `check_interval`
+/// units are done, so a zero time limit checked every `steps` units fails
+/// exactly when that many are done (any clock has moved by then), whatever
+/// the machine, its load or the thread count.
+fn set_step_budget(engine: &mut Engine, steps: u32) {
+    engine.set_execution_timer_config(ExecutionTimerConfig {
+        limit: Duration::ZERO,
+        check_interval: NonZeroU32::new(steps).unwrap_or(NonZeroU32::MIN),
+    });
+}
+
+/// Checks a module's text against [`limits::check_source`], then parses it into
+/// the engine; returns its package path.
+fn add_module(engine: &mut Engine, text: &str, name: &str) -> Result<String, RegoError> {
+    if let Err(limit) = limits::check_source(text) {
+        return Err(RegoError::at(
+            name,
+            text,
+            limit.span,
+            format!("cannot load Rego policy {name}: {}", limit.message),
+            limit.label,
+        )
+        .with_help(
+            "nest collections and expressions less deeply, e.g. build big literals step by step with variables",
+        ));
+    }
+    match catch_unwind(AssertUnwindSafe(|| engine.add_policy(name.to_owned(), text.to_owned()))) {
+        Ok(Ok(package)) => Ok(package),
+        Ok(Err(e)) => Err(syntax_error(text, name, &e)),
+        Err(panic) => {
+            Err(RegoError::plain(format!("cannot load Rego policy {name}: regorus failed: {}", panic_text(&*panic))))
+        }
+    }
+}
+
+/// Prepares the engine (analysis and scheduling) so that every clone starts from here.
+fn prepare(engine: &mut Engine, text: &str, name: &str) -> Result<(), RegoError> {
+    match catch_unwind(AssertUnwindSafe(|| engine.eval_query("true".to_owned(), false))) {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(syntax_error(text, name, &e)),
+        Err(panic) => {
+            Err(RegoError::plain(format!("cannot load Rego policy {name}: regorus failed: {}", panic_text(&*panic))))
+        }
+    }
+}
+
+/// How deep the loaded modules nest, and why they cannot be evaluated, if so.
+fn analyze(engine: &mut Engine) -> (u64, Option<String>) {
+    match depth::analyze(engine.get_modules()) {
+        Ok(depth) if depth > limits::MAX_DEPTH => (
+            depth,
+            Some(format!(
+                "rules and functions call each other too deeply: nesting {depth} (weighted by how deeply each one's \
+                 expressions nest); the limit is {} (the policy is not evaluated)",
+                limits::MAX_DEPTH
+            )),
+        ),
+        Ok(depth) => (depth, None),
+        Err(recursion) => (0, Some(recursion)),
+    }
+}
+
+/// Runs one evaluation: on the caller's thread when it nests little, else on
+/// a thread with a stack that holds [`limits::MAX_DEPTH`]; a panic in regorus
+/// is an error of this evaluation.
+fn run_guarded<T: Send>(depth: u64, work: impl FnOnce() -> Result<T, String> + Send) -> Result<T, String> {
+    let guarded = move || {
+        catch_unwind(AssertUnwindSafe(work))
+            .unwrap_or_else(|panic| Err(format!("regorus failed: {}", panic_text(&*panic))))
+    };
+    if depth <= limits::INLINE_DEPTH {
+        return guarded();
+    }
+    std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new()
+            .name("envlint-rego".into())
+            .stack_size(limits::DEEP_STACK_BYTES)
+            .spawn_scoped(scope, guarded)
+            .map_err(|e| format!("cannot start a thread to evaluate the policy: {e}"))?;
+        handle.join().unwrap_or_else(|_| Err("the evaluation thread failed".to_owned()))
+    })
+}
+
+/// How deeply a JSON value nests (without recursing).
+fn json_depth(value: &Json) -> usize {
+    let mut deepest = 0;
+    let mut stack = vec![(value, 1)];
+    while let Some((v, depth)) = stack.pop() {
+        deepest = deepest.max(depth);
+        match v {
+            Json::Array(items) => stack.extend(items.iter().map(|i| (i, depth + 1))),
+            Json::Object(map) => stack.extend(map.values().map(|i| (i, depth + 1))),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_owned())
+}
+
+/// An evaluation error on one line. The step budget is regorus's execution
+/// timer, whose message carries the elapsed time: replaced by the budget.
+fn eval_error(err: &anyhow::Error, steps: u32) -> String {
+    let line = one_line(err);
+    match line.find("execution exceeded time limit") {
+        None => line,
+        Some(at) => {
+            format!("{}evaluation took more than {steps} steps (the limit for one rule on one file)", &line[..at])
+        }
+    }
 }
 
 /// The span of the `package` line, or the first line.
@@ -570,6 +744,8 @@ fn parse_metadata(text: &str, name: &str) -> Result<Metadata, RegoError> {
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
+
     use super::*;
     use serde_json::json;
 
@@ -772,5 +948,175 @@ mod tests {
         assert!(results[1].2.is_some());
         let e = run_tests_text(&p, "package t\nx := 1\n", "t_test.rego").expect_err("no tests");
         assert!(e.message.contains("no `test_*` rules"));
+    }
+
+    #[test]
+    fn recursion_fails_every_evaluation_without_touching_the_stack() {
+        // overflowed the stack and aborted the process
+        let p = policy("f(x) := y if { y := f(x + 1) }\ndeny contains \"r\" if { f(1) }\n");
+        let e = p.eval(json!({})).expect_err("recursive");
+        assert_eq!(
+            e,
+            "p.rego:9:21: function `f` calls itself, and Rego does not allow recursion (the policy is not evaluated)"
+        );
+        let (findings, warnings) = check(&p, "main.tf", FileKind::Terraform, "locals { a = 1 }\n", None);
+        assert!(findings.is_empty());
+        assert_eq!(warnings, [format!("policy s3-versioning (p.rego) failed on main.tf: {e}")]);
+        // a recursive helper in the test file fails the tests, not the process
+        let ok = policy("deny contains \"n\" if { input.a == 1 }\n");
+        let tests = "package t\n\nimport data.envlint.s3\n\nloop(n) := loop(n)\n\ntest_a if { loop(1) }\n\ntest_b if { count(s3.deny) == 0 }\n";
+        let results = run_tests_text(&ok, tests, "p_test.rego").expect("loads");
+        assert_eq!(results.len(), 2);
+        for (name, passed, detail) in results {
+            assert!(!passed, "{name}");
+            assert!(detail.is_some_and(|d| d.contains("function `loop` calls itself")), "{name}");
+        }
+    }
+
+    fn with_steps(mut p: RegoPolicy, steps: u32) -> RegoPolicy {
+        set_step_budget(&mut p.engine, steps);
+        p.steps = steps;
+        p
+    }
+
+    #[test]
+    fn the_step_budget_is_exact_and_the_same_on_every_thread() {
+        // work proportional to input.n: under the budget or over it, never "it depends"
+        let p = with_steps(
+            policy(
+                "deny contains sprintf(\"%d\", [n]) if {\n  n := count([x | some x in numbers.range(1, input.n)])\n}\n",
+            ),
+            5000,
+        );
+        let runs = |n: u64| -> Vec<Result<Vec<RegoHit>, String>> {
+            let p = &p;
+            std::thread::scope(|s| {
+                let handles: Vec<_> = (0..6).map(|_| s.spawn(move || p.eval(json!({"n": n})))).collect();
+                handles.into_iter().map(|h| h.join().expect("join")).collect()
+            })
+        };
+        let small = runs(100);
+        assert!(small.iter().all(|r| r.as_ref().is_ok_and(|h| h.len() == 1)), "{small:?}");
+        let big = runs(100_000);
+        let first = big[0].clone().expect_err("over the budget");
+        assert!(big.iter().all(|r| r.as_ref().err() == Some(&first)), "{big:?}");
+        assert!(
+            first.ends_with("evaluation took more than 5000 steps (the limit for one rule on one file)"),
+            "{first}"
+        );
+        assert!(!first.contains("elapsed"), "{first}");
+        // the boundary does not move: the largest n that fits, found twice, is the same
+        let fits = |n: u64| p.eval(json!({"n": n})).is_ok();
+        let boundary = || {
+            let (mut lo, mut hi) = (100, 100_000);
+            while hi - lo > 1 {
+                let mid = u64::midpoint(lo, hi);
+                if fits(mid) { lo = mid } else { hi = mid }
+            }
+            lo
+        };
+        assert_eq!(boundary(), boundary());
+    }
+
+    #[test]
+    fn the_real_step_budget_stops_a_runaway_policy() {
+        // ran until a 10 s clock limit, whose message carried the elapsed time
+        let p = policy(
+            "deny contains \"n\" if {\n  count([x | some x in numbers.range(1, 1000000); some y in numbers.range(1, 1000000)]) > 0\n}\n",
+        );
+        let e = p.eval(json!({})).expect_err("budget");
+        assert!(
+            e.ends_with(&format!(
+                "evaluation took more than {} steps (the limit for one rule on one file)",
+                limits::MAX_STEPS
+            )),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn huge_allocations_are_warnings() {
+        // aborted on a 48 GB allocation
+        let p = policy("deny contains \"n\" if { count(numbers.range(1, 2000000000)) > 0 }\n");
+        let e = p.eval(json!({})).expect_err("too big");
+        assert!(e.contains("numbers.range: the result would have 2000000000 elements; the limit is 1000000"), "{e}");
+    }
+
+    fn chain(n: usize, link: &str) -> String {
+        let mut body = String::new();
+        for i in 0..n {
+            writeln!(body, "r{i} := {}", link.replace("NEXT", &format!("r{}", i + 1))).expect("write");
+        }
+        writeln!(body, "r{n} := 1\ndeny contains \"deep\" if {{ r0 }}").expect("write");
+        body
+    }
+
+    #[test]
+    fn deep_rule_chains_run_on_a_big_stack_or_are_refused() {
+        // 800 rules overflowed a 2 MiB stack; this one evaluates
+        let p = policy(&chain(3000, "NEXT"));
+        assert!(p.depth > limits::INLINE_DEPTH && p.depth <= limits::MAX_DEPTH, "{}", p.depth);
+        let hits = std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(move || p.eval(json!({})))
+            .expect("spawn")
+            .join()
+            .expect("no overflow");
+        assert_eq!(hits.expect("evaluates").len(), 1);
+        // the heaviest nesting the limit lets through still fits
+        let heavy = "y if { y := count([1 | count([1 | count([1 | count([1 | count([1 | count([1 | NEXT]) > 0]) > 0]) > 0]) > 0]) > 0]) }";
+        let mut n = 1;
+        while policy(&chain(n * 2, heavy)).depth <= limits::MAX_DEPTH {
+            n *= 2;
+        }
+        let p = policy(&chain(n, heavy));
+        assert!(p.depth * 2 > limits::MAX_DEPTH / 2, "{n} {}", p.depth);
+        assert!(p.eval(json!({})).is_ok());
+        // beyond the limit: refused, without evaluating
+        let p = policy(&chain(6000, "NEXT"));
+        let e = p.eval(json!({})).expect_err("too deep");
+        assert!(e.starts_with("rules and functions call each other too deeply"), "{e}");
+    }
+
+    #[test]
+    fn deep_input_is_evaluated_on_the_big_stack() {
+        let p = policy("deny contains \"deep\" if { input.document }\n");
+        let mut doc = json!(1);
+        for _ in 0..5000 {
+            doc = Json::Array(vec![doc]);
+        }
+        let mut input = Map::new();
+        input.insert("document".to_owned(), doc);
+        let input = Json::Object(input);
+        let hits = std::thread::Builder::new()
+            .stack_size(256 << 10)
+            .spawn(move || p.eval(input).map(|h| h.len()))
+            .expect("spawn")
+            .join()
+            .expect("no overflow");
+        assert_eq!(hits, Ok(1));
+    }
+
+    #[test]
+    fn pathological_text_is_a_load_error_pointing_into_the_file() {
+        // 26 nested `[` in 172 bytes hung the parser (its time doubles per level)
+        let text = format!("{HEAD}x := {}1{}\ndeny contains 1 if {{ x }}\n", "[".repeat(26), "]".repeat(26));
+        let e = load_err(&text);
+        assert!(
+            e.message.starts_with("cannot load Rego policy p.rego: policy is too complex for the Rego parser"),
+            "{}",
+            e.message
+        );
+        assert_eq!(labelled(&text, &e), "[");
+        let chain = format!("{HEAD}x := {}\ndeny contains 1 if {{ x }}\n", vec!["1"; 5000].join(" +\n"));
+        assert!(load_err(&chain).message.contains("nests brackets and operators 101 deep"));
+        let p = policy("deny contains \"n\" if { true }\n");
+        let e = run_tests_text(
+            &p,
+            &format!("package t\ntest_x if {{ {}1{} }}\n", "{".repeat(30), "}".repeat(30)),
+            "t_test.rego",
+        )
+        .expect_err("refused");
+        assert!(e.message.contains("too complex"), "{}", e.message);
     }
 }
