@@ -317,7 +317,9 @@ fn run_rules(files: &[UnitFile], shared: &Shared<'_>, out: &mut UnitResult) -> V
 }
 
 /// A subject's finding that points outside the subject's own tree (a
-/// template's value a job inherits) names the subject as a related location.
+/// template's value a job inherits) names the subject as a related location;
+/// every finding about a subject shows what makes it what it is (its
+/// `related` places: the override file a base file's service runs with).
 fn with_subject(mut r: RawFinding, s: &Subject<'_>) -> RawFinding {
     let inside = r.loc.file == s.anchor.file
         && s.node.is_some_and(|n| n.span.start <= r.loc.span.start && r.loc.span.end <= n.span.end.max(n.span.start));
@@ -325,6 +327,11 @@ fn with_subject(mut r: RawFinding, s: &Subject<'_>) -> RawFinding {
     if !inside && !at_anchor && !r.related.iter().any(|(l, _)| *l == s.anchor) {
         let env = s.env.as_deref().map_or_else(String::new, |e| format!(" (env: {e})"));
         r.related.push((s.anchor, format!("{}{env} has this setting", s.label())));
+    }
+    for (loc, label) in &s.related {
+        if *loc != r.loc && !r.related.iter().any(|(l, _)| l == loc) {
+            r.related.push((*loc, label.clone()));
+        }
     }
     r
 }
