@@ -32,6 +32,7 @@ pub fn builtin() -> Vec<Box<dyn Rule>> {
         Box::new(dotenv::EnvKeyDrift),
         Box::new(env::CrossEnvReference),
         Box::new(env::ProdDbNotReplica),
+        Box::new(env::RequiredEnvKeys),
     ];
     rules.extend(crate::policy::builtin().into_iter().map(|p| Box::new(PolicyRule::new(p)) as Box<dyn Rule>));
     rules.sort_by(|a, b| a.meta().id.cmp(&b.meta().id));
