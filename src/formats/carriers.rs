@@ -268,7 +268,8 @@ fn name_value_pair(pair: &Node, scope: &str, src: &SourceFile) -> Option<Carrier
 /// `jsonencode([...])` is re-parsed as HCL, a heredoc or string of JSON as JSON.
 fn container_definitions(node: &Node, src: &SourceFile) -> Option<Node> {
     match &node.value {
-        Value::Expr(text) => {
+        Value::Expr(e) => {
+            let text = &e.text;
             let inner = text.trim().strip_prefix("jsonencode(")?.strip_suffix(')')?;
             let inner_start = node.span.start as usize + text.find("jsonencode(")? + "jsonencode(".len();
             let wrapped = format!("x = {inner}");

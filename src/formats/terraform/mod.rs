@@ -1,4 +1,10 @@
-//! Terraform structure over the generic tree: resources and their bodies.
+//! Terraform: structure over the generic tree (resources and their bodies), the
+//! expression evaluator ([`eval`], [`funcs`], [`value`]), root modules evaluated
+//! per environment ([`module`]), taggable resource types ([`taggable`]).
+
+pub mod eval;
+pub mod funcs;
+pub mod value;
 
 use crate::model::Node;
 use crate::span::Span;
