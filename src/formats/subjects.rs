@@ -1,7 +1,8 @@
 //! Subjects: what env-var rules judge, each with its own environment and the
 //! settings it really has (DESIGN.md, "Subjects carry the environment").
 //!
-//! - a dotenv or Terraform file: the file, its carriers;
+//! - a dotenv file: the file, its carriers (a Terraform root is a subject per
+//!   environment, see `formats::terraform::module`);
 //! - a compose service: its `environment:` entries, the compose file's environment;
 //! - a GitHub Actions job: workflow, job and step `env:`, the job's environment;
 //! - a GitLab CI job: global `variables:` of every file of its pipeline, then
@@ -44,7 +45,9 @@ pub fn subjects<'a>(files: &'a [UnitFile], table: &EnvTable) -> Vec<Subject<'a>>
         let i = i as FileRef;
         let Some(doc) = &f.doc else { continue };
         match f.kind {
-            FileKind::Dotenv | FileKind::Terraform => {
+            // Terraform files are judged as roots evaluated per environment
+            // (`terraform::module::subjects`, added by the engine).
+            FileKind::Dotenv => {
                 let first_line = f.source.line_span(1);
                 out.push(Subject {
                     kind: SubjectKind::File,
@@ -54,6 +57,7 @@ pub fn subjects<'a>(files: &'a [UnitFile], table: &EnvTable) -> Vec<Subject<'a>>
                     env: f.env.env.clone(),
                     reason: f.env.source.to_string(),
                     carriers: own(carriers(f.kind, doc, &f.source), i),
+                    terraform: None,
                 });
             }
             FileKind::Compose => {
@@ -69,6 +73,7 @@ pub fn subjects<'a>(files: &'a [UnitFile], table: &EnvTable) -> Vec<Subject<'a>>
                             env: f.env.env.clone(),
                             reason: f.env.source.to_string(),
                             carriers: own(list.unwrap_or_default(), i),
+                            terraform: None,
                         });
                     }
                 }
@@ -128,6 +133,7 @@ fn github_jobs(files: &[UnitFile], i: FileRef) -> Vec<Subject<'_>> {
             env,
             reason,
             carriers: list,
+            terraform: None,
         });
     }
     out
@@ -249,6 +255,7 @@ fn gitlab_jobs<'a>(files: &'a [UnitFile], pipeline: &[FileRef], table: &EnvTable
             env,
             reason,
             carriers: effective,
+            terraform: None,
         });
     }
     out

@@ -4,6 +4,10 @@
 
 pub mod eval;
 pub mod funcs;
+pub mod layout;
+pub mod module;
+pub mod taggable;
+pub mod tags;
 pub mod value;
 
 use crate::model::Node;
