@@ -197,10 +197,7 @@ impl<'a> Evaluator<'a> {
                     return self.expr(inner, file, binds);
                 }
                 let mut out = String::new();
-                match self.parts(&t.parts, file, binds, &mut out)? {
-                    true => Kind::String(out),
-                    false => Kind::Unknown,
-                }
+                if self.parts(&t.parts, file, binds, &mut out)? { Kind::String(out) } else { Kind::Unknown }
             }
             ExprKind::Variable(name) => match binds.and_then(|b| b.find(name)) {
                 Some(v) => return self.copy(v),
@@ -266,9 +263,9 @@ impl<'a> Evaluator<'a> {
                 }
             }
             ExprKind::Binary(op, parts) => {
-                let [l, r] = &**parts;
-                let (a, b) = (self.expr(l, file, binds)?, self.expr(r, file, binds)?);
-                binary(*op, &a, &b)?
+                let [lhs, rhs] = &**parts;
+                let (left, right) = (self.expr(lhs, file, binds)?, self.expr(rhs, file, binds)?);
+                binary(*op, &left, &right)?
             }
             ExprKind::Tuple(items) => {
                 let mut list = Vec::with_capacity(items.len());
@@ -571,9 +568,8 @@ fn binary(op: BinaryOp, a: &Val, b: &Val) -> Result<Kind, Fail> {
         B::Plus => Kind::Number(x + y),
         B::Minus => Kind::Number(x - y),
         B::Mul => Kind::Number(x * y),
-        B::Div if y == 0.0 => return Err(Fail::Error),
+        B::Div | B::Mod if y == 0.0 => return Err(Fail::Error),
         B::Div => Kind::Number(x / y),
-        B::Mod if y == 0.0 => return Err(Fail::Error),
         B::Mod => Kind::Number(x % y),
         B::Eq | B::NotEq | B::And | B::Or => return Err(Fail::Error),
     })
@@ -581,6 +577,8 @@ fn binary(op: BinaryOp, a: &Val, b: &Val) -> Result<Kind, Fail> {
 
 #[cfg(test)]
 pub(crate) mod tests {
+    use std::fmt::Write as _;
+
     use super::*;
     use crate::span::Span;
 
@@ -663,7 +661,7 @@ pub(crate) mod tests {
             ("{for s in [\"a\", \"b\", \"a\"] : s => s...}", r#"{a:["a","a"],b:["b"]}"#),
             ("[{ n = 1 }, { n = 2 }][*].n", "[1,2]"),
             ("[{ n = 1 }, { n = 2 }].*.n", "[1,2]"),
-            ("merge({ (var.env) = 1, \"k-${var.env}\" = 2 })", r#"{k-prod:2,prod:1}"#),
+            ("merge({ (var.env) = 1, \"k-${var.env}\" = 2 })", r"{k-prod:2,prod:1}"),
             // an object of data with an expression key: the tree keeps the key's text
             ("{ (var.env) = 1 }", "?"),
             ("\"%{ if var.flag }yes%{ else }no%{ endif }\"", r#""yes""#),
@@ -735,7 +733,7 @@ pub(crate) mod tests {
         // locals that use locals, deeper than the depth limit
         let mut locals = String::new();
         for i in 0..1000 {
-            locals.push_str(&format!("l{i} = local.l{}\n", i + 1));
+            let _ = writeln!(locals, "l{i} = local.l{}", i + 1);
         }
         locals.push_str("l1000 = 1\n");
         assert!(eval_with("", &locals, "local.l0").is_unknown());
@@ -743,7 +741,7 @@ pub(crate) mod tests {
         // a string that doubles: the size limit stops it
         let mut locals = String::from("s0 = \"xxxxxxxxxxxxxxxx\"\n");
         for i in 0..40 {
-            locals.push_str(&format!("s{} = \"${{local.s{i}}}${{local.s{i}}}\"\n", i + 1));
+            let _ = writeln!(locals, "s{} = \"${{local.s{i}}}${{local.s{i}}}\"", i + 1);
         }
         assert!(eval_with("", &locals, "local.s40").is_unknown());
     }

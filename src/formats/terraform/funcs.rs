@@ -7,6 +7,7 @@
 //! `try` and `can` are evaluated by the evaluator (their arguments are lazy).
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 
 use crate::rule::Loc;
 
@@ -106,11 +107,11 @@ pub fn call(name: &str, args: Vec<Val>, at: Option<Loc>) -> Result<Val, Fail> {
         "substr" => {
             let [s, offset, length] = three(args)?;
             let chars: Vec<char> = text(&s)?.chars().collect();
-            let off = to_number(&offset)? as i64;
-            let start = if off < 0 { (chars.len() as i64 + off).max(0) } else { off } as usize;
-            let len = to_number(&length)? as i64;
-            let start = start.min(chars.len());
-            let end = if len < 0 { chars.len() } else { (start + len as usize).min(chars.len()) };
+            let off = to_number(&offset)?;
+            let count = chars.len() as f64;
+            let start = if off < 0.0 { (count + off).max(0.0) } else { off.min(count) } as usize;
+            let len = to_number(&length)?;
+            let end = if len < 0.0 { chars.len() } else { (start as f64 + len).min(count) as usize };
             Ok(Val::string(chars[start..end].iter().collect::<String>(), s.origin))
         }
         "startswith" | "endswith" => {
@@ -352,7 +353,9 @@ fn format(fmt: &str, args: &[Val]) -> Result<Option<String>, Fail> {
                 match verb {
                     's' | 'v' => out.push_str(&arg.to_text().or_else(|| arg.to_json()).ok_or(Fail::Error)?),
                     'd' => out.push_str(&number_text(to_number(arg)?.trunc())),
-                    'f' => out.push_str(&format!("{:.*}", precision.unwrap_or(6), to_number(arg)?)),
+                    'f' => {
+                        let _ = write!(out, "{:.*}", precision.unwrap_or(6), to_number(arg)?);
+                    }
                     't' => out.push_str(if arg.as_bool().ok_or(Fail::Error)? { "true" } else { "false" }),
                     _ => out.push_str(&serde_json::Value::String(text(arg)?).to_string()),
                 }

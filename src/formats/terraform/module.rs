@@ -234,6 +234,9 @@ pub fn variants(files: &[UnitFile], m: &Module<'_>) -> Vec<Variant> {
     out
 }
 
+/// A provider name and alias: `("aws", Some("us_east_1"))`.
+type ProviderRef = (String, Option<String>);
+
 enum Local {
     Busy,
     Done(Result<Rc<Val>, Fail>),
@@ -253,7 +256,7 @@ pub struct RootEval<'a> {
     /// Terragrunt `inputs`, evaluated once.
     inputs: OnceCell<Val>,
     /// Default tags per provider name and alias.
-    defaults: RefCell<BTreeMap<(String, Option<String>), Rc<Val>>>,
+    defaults: RefCell<BTreeMap<ProviderRef, Rc<Val>>>,
 }
 
 impl<'a> RootEval<'a> {
@@ -304,7 +307,7 @@ impl<'a> RootEval<'a> {
     }
 
     /// `provider = aws.us_east_1` → `("aws", Some("us_east_1"))`; else the type's provider.
-    pub fn provider_ref(r: &TfResource<'_>) -> (String, Option<String>) {
+    pub fn provider_ref(r: &TfResource<'_>) -> ProviderRef {
         if let Some(p) = r.res.body.get("provider") {
             if let Some(e) = p.as_expr() {
                 match &e.ast.kind {
@@ -397,14 +400,12 @@ impl<'a> RootEval<'a> {
             && let Some(t) = self.variant.terragrunt
         {
             let inputs = self.inputs.get_or_init(|| self.terragrunt_inputs(t));
-            match &inputs.kind {
-                Kind::Map(m) => found = m.get(name).map(|v| Rc::new(v.clone())),
+            let Kind::Map(m) = &inputs.kind else {
                 // inputs we cannot read may set any variable
-                _ => {
-                    self.vars.borrow_mut().insert(name.to_owned(), None);
-                    return Ok(None);
-                }
-            }
+                self.vars.borrow_mut().insert(name.to_owned(), None);
+                return Ok(None);
+            };
+            found = m.get(name).map(|v| Rc::new(v.clone()));
         }
         if found.is_none()
             && let Some(decl) = self.module.variables.get(name)

@@ -115,7 +115,7 @@ impl Converter<'_> {
         let mut name: String =
             call.name.namespace.iter().map(|n| format!("{}::", n.as_str())).collect::<Vec<_>>().concat();
         name.push_str(call.name.name.as_str());
-        let start = call.name.namespace.first().map_or_else(|| call.name.name.span(), |n| n.span());
+        let start = call.name.namespace.first().map_or_else(|| call.name.name.span(), hcl::edit::Span::span);
         let name_span = self.span(start).cover(self.span(call.name.name.span()));
         Call {
             name: Spanned::new(name_span, name.into()),
