@@ -532,3 +532,212 @@ pub fn subjects<'a>(files: &'a [UnitFile], layout: &Layout, _table: &EnvTable) -
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::EnvRules;
+
+    /// Unit files from (path, text); files outside `dir` are context files.
+    fn unit(dir: &str, files: &[(&str, &str)]) -> Vec<UnitFile> {
+        let table = EnvTable::default();
+        let rules = EnvRules { flags: &[], config: &[], table: &table };
+        files
+            .iter()
+            .map(|&(path, text)| {
+                let kind = crate::discover::FileKind::classify(path);
+                let l = crate::engine::load::text(path, text.as_bytes().to_vec(), kind, &rules, path).expect("text");
+                UnitFile {
+                    source: l.source,
+                    kind,
+                    doc: l.doc,
+                    parse_error: l.parse_error,
+                    env: l.env,
+                    config_rel: path.to_owned(),
+                    reported: true,
+                    secrets: Vec::new(),
+                    context: dir_of(path) != dir,
+                }
+            })
+            .collect()
+    }
+
+    fn evals<'a>(files: &'a [UnitFile], layout: &Layout) -> Vec<Subject<'a>> {
+        subjects(files, layout, &EnvTable::default())
+    }
+
+    fn var(s: &Subject<'_>, name: &str) -> String {
+        let ev = s.terraform.as_deref().expect("a root");
+        let budget = Budget::default();
+        let e = Evaluator::new(ev, &budget);
+        match ev.resolve(&e, "var", name) {
+            Ok(Some(v)) => super::super::eval::tests::show(&v),
+            _ => "?".to_owned(),
+        }
+    }
+
+    const MAIN: &str = "provider \"aws\" {}\nvariable \"environment\" {}\nvariable \"size\" {\n  default = 1\n}\nvariable \"owner\" {\n  default = \"nobody\"\n}\n";
+
+    #[test]
+    fn one_variant_per_variable_file_with_its_environment() {
+        let files = unit(
+            "infra",
+            &[
+                ("infra/main.tf", MAIN),
+                ("infra/terraform.tfvars", "size = 2\n"),
+                ("infra/b.auto.tfvars", "size = 4\n"),
+                ("infra/a.auto.tfvars", "size = 3\nowner = \"auto\"\n"),
+                ("infra/prod.tfvars", "environment = \"prod\"\nsize = 5\n"),
+                ("infra/env/staging.tfvars", "environment = \"staging\"\n"),
+                ("infra/eu-west-1.tfvars", "environment = \"x\"\n"),
+            ],
+        );
+        let subjects = evals(&files, &Layout::default());
+        let got: Vec<(String, Option<String>, String, String, String)> = subjects
+            .iter()
+            .map(|s| {
+                (
+                    s.name.clone(),
+                    s.env.as_deref().map(str::to_owned),
+                    var(s, "environment"),
+                    var(s, "size"),
+                    var(s, "owner"),
+                )
+            })
+            .collect();
+        let row = |name: &str, env: Option<&str>, e: &str, size: &str, owner: &str| {
+            (name.to_owned(), env.map(str::to_owned), e.to_owned(), size.to_owned(), owner.to_owned())
+        };
+        assert_eq!(
+            got,
+            [
+                // precedence: default < terraform.tfvars < *.auto.tfvars by name < the variable file
+                row("Terraform root `infra` evaluated with prod.tfvars", Some("prod"), "\"prod\"", "5", "\"auto\""),
+                row(
+                    "Terraform root `infra` evaluated with env/staging.tfvars",
+                    Some("staging"),
+                    "\"staging\"",
+                    "4",
+                    "\"auto\""
+                ),
+                // a variable file naming no environment: the root's (none here)
+                row("Terraform root `infra` evaluated with eu-west-1.tfvars", None, "\"x\"", "4", "\"auto\""),
+            ]
+        );
+        assert_eq!(subjects[1].reason, "env/staging.tfvars: file name token `staging`");
+    }
+
+    #[test]
+    fn a_root_alone_and_a_shared_module() {
+        let files = unit("envs/prod", &[("envs/prod/main.tf", MAIN)]);
+        let s = evals(&files, &Layout::default());
+        assert_eq!(s.len(), 1);
+        assert_eq!((s[0].name.as_str(), s[0].env.as_deref()), ("Terraform root `envs/prod`", Some("prod")));
+        assert_eq!((var(&s[0], "environment"), var(&s[0], "size")), ("?".to_owned(), "1".to_owned()));
+        assert!(!s[0].terraform.as_deref().expect("root").shared);
+        // called by another module: its variables come from the caller
+        let mut layout = Layout::default();
+        layout.called_by.insert("envs/prod".into(), vec!["envs/main.tf".into()]);
+        let s = evals(&files, &layout);
+        assert!(s[0].terraform.as_deref().expect("root").shared);
+        assert_eq!(var(&s[0], "size"), "?");
+        // no provider block, no backend, no tfvars: shared too
+        let files = unit("modules/x", &[("modules/x/main.tf", "variable \"size\" {\n  default = 1\n}\n")]);
+        assert!(evals(&files, &Layout::default())[0].terraform.as_deref().expect("root").shared);
+    }
+
+    #[test]
+    fn terragrunt_inputs_and_locals() {
+        let tg = "terraform {\n  source = \"../../modules//app\"\n}\nlocals {\n  env = \"prod\"\n  owner = \"web-${local.env}\"\n}\ninputs = {\n  environment = local.env\n  owner = local.owner\n  size = dependency.x.outputs.size\n}\n";
+        let files = unit(
+            "modules/app",
+            &[
+                ("modules/app/main.tf", MAIN),
+                ("live/prod/app/terragrunt.hcl", tg),
+                ("modules/app/terraform.tfvars", "size = 9\n"),
+            ],
+        );
+        let s = evals(&files, &Layout::default());
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].name, "Terraform root `modules/app` driven by live/prod/app/terragrunt.hcl");
+        assert_eq!(s[0].env.as_deref(), Some("prod"));
+        // terraform.tfvars wins over terragrunt inputs; inputs over defaults
+        assert_eq!(
+            (var(&s[0], "environment"), var(&s[0], "owner"), var(&s[0], "size")),
+            ("\"prod\"".to_owned(), "\"web-prod\"".to_owned(), "9".to_owned())
+        );
+        // inputs that cannot be read may set anything
+        let files = unit(
+            "modules/app",
+            &[("modules/app/main.tf", MAIN), ("live/prod/app/terragrunt.hcl", "inputs = merge(local.x, {})\n")],
+        );
+        assert_eq!(var(&evals(&files, &Layout::default())[0], "size"), "?");
+    }
+
+    #[test]
+    fn locals_in_any_order_cycles_unknown() {
+        let text = "provider \"aws\" {}\nlocals {\n  c = \"${local.b}-c\"\n  loop1 = local.loop2\n}\nlocals {\n  b = upper(local.a)\n  a = \"x\"\n  loop2 = local.loop1\n}\n";
+        let files = unit("r", &[("r/main.tf", MAIN), ("r/locals.tf", text)]);
+        let s = evals(&files, &Layout::default());
+        let ev = s[0].terraform.as_deref().expect("root");
+        let budget = Budget::default();
+        let e = Evaluator::new(ev, &budget);
+        let local = |name: &str| match ev.resolve(&e, "local", name) {
+            Ok(Some(v)) => super::super::eval::tests::show(&v),
+            _ => "?".to_owned(),
+        };
+        assert_eq!(local("c"), "\"X-c\"");
+        assert_eq!(local("loop1"), "?");
+        assert_eq!(local("nope"), "?");
+    }
+
+    #[test]
+    fn providers_aliases_and_default_tags() {
+        let text = "provider \"aws\" {\n  default_tags {\n    tags = { env = \"prod\" }\n  }\n}\nprovider \"aws\" {\n  alias = \"east\"\n}\nprovider \"google\" {\n  default_labels = { team = \"x\" }\n}\nresource \"aws_s3_bucket\" \"a\" {}\nresource \"aws_s3_bucket\" \"b\" {\n  provider = aws.east\n}\nresource \"aws_s3_bucket\" \"c\" {\n  provider = aws.west\n}\nresource \"google_storage_bucket\" \"d\" {}\nresource \"azurerm_resource_group\" \"e\" {}\n";
+        let files = unit("r", &[("r/main.tf", text), ("r/terraform.tfvars", "")]);
+        let s = evals(&files, &Layout::default());
+        let ev = s[0].terraform.as_deref().expect("root");
+        let tags: Vec<String> =
+            ev.module.resources.iter().map(|r| super::super::eval::tests::show(&ev.default_tags(r))).collect();
+        assert_eq!(tags, ["{env:\"prod\"}", "{}", "?", "{team:\"x\"}", "{}"]);
+        let refs: Vec<ProviderRef> = ev.module.resources.iter().map(RootEval::provider_ref).collect();
+        assert_eq!(refs[1], ("aws".to_owned(), Some("east".to_owned())));
+        assert_eq!(refs[4], ("azurerm".to_owned(), None));
+    }
+
+    #[test]
+    fn evaluated_carriers_point_where_values_are_written() {
+        let text = "provider \"aws\" {}\nlocals {\n  level = \"debug\"\n}\nresource \"aws_lambda_function\" \"f\" {\n  environment {\n    variables = {\n      LOG_LEVEL = local.level\n      MODE = var.mode\n      KEEP = \"x\"\n    }\n  }\n}\nvariable \"mode\" {}\n";
+        let files = unit("r", &[("r/main.tf", text), ("r/prod.tfvars", "mode = \"fast\"\n")]);
+        let s = evals(&files, &Layout::default());
+        let got: Vec<(String, String, String)> = s[0]
+            .carriers
+            .iter()
+            .map(|c| {
+                let src = &files[c.file as usize].source;
+                (c.carrier.key.clone(), src.path.to_string(), src.slice(c.carrier.value_span).to_owned())
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("LOG_LEVEL".into(), "r/main.tf".into(), "debug".into()),
+                ("MODE".into(), "r/prod.tfvars".into(), "fast".into()),
+                ("KEEP".into(), "r/main.tf".into(), "x".into()),
+            ]
+        );
+        // the key of a value written in another file points at the value too
+        let mode = &s[0].carriers[1];
+        assert_eq!(mode.carrier.key_span, mode.carrier.value_span);
+    }
+
+    #[test]
+    fn no_instances() {
+        let text = "provider \"aws\" {}\nresource \"aws_s3_bucket\" \"a\" {\n  count = 0\n}\nresource \"aws_s3_bucket\" \"b\" {\n  for_each = {}\n}\nresource \"aws_s3_bucket\" \"c\" {\n  count = var.n\n}\nresource \"aws_s3_bucket\" \"d\" {}\n";
+        let files = unit("r", &[("r/main.tf", text), ("r/terraform.tfvars", "")]);
+        let s = evals(&files, &Layout::default());
+        let ev = s[0].terraform.as_deref().expect("root");
+        let none: Vec<bool> = ev.module.resources.iter().map(|r| ev.no_instances(r)).collect();
+        assert_eq!(none, [true, true, false, false]);
+    }
+}

@@ -210,3 +210,92 @@ fn strip_before(out: &mut [Part], strip: Strip) {
         prev.value = prev.value.trim_end().into();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::expr::{Expr, ExprKind, ObjectKey, Part, Traverse};
+    use crate::model::{Node, Value};
+
+    fn tree(text: &str) -> (String, Expr) {
+        let src = format!("a = {text}\n");
+        let doc = crate::parse::hcl::parse(&src).expect("parses");
+        let node: &Node = doc.roots[0].get("a").expect("a");
+        let Value::Expr(e) = &node.value else { panic!("not an expression: {text}") };
+        let ast = e.ast.clone();
+        (src, ast)
+    }
+
+    /// Every node's span text, in walk order.
+    fn spans(text: &str) -> Vec<String> {
+        let (src, ast) = tree(text);
+        let mut out = Vec::new();
+        ast.walk(&mut |n| out.push(src[n.span.range()].to_owned()));
+        out
+    }
+
+    #[test]
+    fn every_node_has_its_span() {
+        let cases: &[(&str, &[&str])] = &[
+            ("var.tags", &["var.tags", "var"]),
+            ("merge(local.a, { b = 1 })", &["merge(local.a, { b = 1 })", "local.a", "local", "{ b = 1 }", "1"]),
+            ("x ? \"y\" : null", &["x ? \"y\" : null", "x", "\"y\"", "null"]),
+            ("!a && b", &["!a && b", "!a", "a", "b"]),
+            ("l[0].k[*].v", &["l[0].k[*].v", "l", "0"]),
+            ("\"${a}-b\"", &["\"${a}-b\"", "a"]),
+            (
+                "[for k, v in m : upper(v) if k != \"\"]",
+                &["[for k, v in m : upper(v) if k != \"\"]", "m", "upper(v)", "v", "k != \"\"", "k", "\"\""],
+            ),
+            ("f({ (k) = 1 })", &["f({ (k) = 1 })", "{ (k) = 1 }", "k", "1"]),
+        ];
+        for &(text, want) in cases {
+            assert_eq!(spans(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn parts_keep_their_own_spans() {
+        let (src, ast) = tree("provider::aws::arn_parse(x).region");
+        let ExprKind::Traversal(base, ops) = &ast.kind else { panic!("traversal") };
+        let ExprKind::Call(call) = &base.kind else { panic!("call") };
+        assert_eq!(
+            (&*call.name.value, &src[call.name.span.range()]),
+            ("provider::aws::arn_parse", "provider::aws::arn_parse")
+        );
+        let [Traverse::Attr(attr)] = ops.as_slice() else { panic!("one attribute") };
+        assert_eq!(&src[attr.span.range()], ".region");
+        let (src, ast) = tree("\"pre ${x} post %{ if y }z%{ endif }\"");
+        let ExprKind::Template(t) = &ast.kind else { panic!("template") };
+        let texts: Vec<String> = t
+            .parts
+            .iter()
+            .map(|p| match p {
+                Part::Literal(l) => format!("lit {:?} at {:?}", l.value, &src[l.span.range()]),
+                Part::Interpolation(e) => format!("expr {:?}", &src[e.span.range()]),
+                Part::If { cond, .. } => format!("if {:?}", &src[cond.span.range()]),
+                Part::For { .. } => "for".to_owned(),
+            })
+            .collect();
+        assert_eq!(texts, ["lit \"pre \" at \"pre \"", "expr \"x\"", "lit \" post \" at \" post \"", "if \"y\""]);
+        let (src, ast) = tree("{ env = 1, \"k\" = 2 }.env");
+        let ExprKind::Traversal(base, _) = &ast.kind else { panic!("traversal") };
+        let ExprKind::Object(items) = &base.kind else { panic!("object") };
+        let keys: Vec<&str> = items.iter().map(|i| &src[i.key.span().range()]).collect();
+        assert_eq!(keys, ["env", "\"k\""]);
+        assert!(matches!(items[0].key, ObjectKey::Ident(_)) && matches!(items[1].key, ObjectKey::Expr(_)));
+    }
+
+    #[test]
+    fn strip_markers_and_heredocs() {
+        let (_, ast) = tree("\"a  ${~ x ~}  b\"");
+        let ExprKind::Template(t) = &ast.kind else { panic!("template") };
+        let lits: Vec<&str> =
+            t.parts.iter().filter_map(|p| if let Part::Literal(l) = p { Some(&*l.value) } else { None }).collect();
+        assert_eq!(lits, ["a", "b"]);
+        let src = "a = <<-EOT\n  hello ${x}\n  EOT\n";
+        let doc = crate::parse::hcl::parse(src).expect("parses");
+        let Value::Expr(e) = &doc.roots[0].get("a").expect("a").value else { panic!("expr") };
+        let ExprKind::Template(t) = &e.ast.kind else { panic!("template") };
+        assert!(matches!(&t.parts[0], Part::Literal(l) if &*l.value == "hello "));
+    }
+}
