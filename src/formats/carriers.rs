@@ -385,9 +385,106 @@ fn container_definitions<'s>(
         let tree = doc.root()?.clone().rebased(0, node.span.start as usize + at);
         return Some(ev.node(&tree, file));
     }
+    if let Some(e) = node.as_expr()
+        && let crate::model::expr::ExprKind::Template(t) = &e.ast.kind
+    {
+        return template_json(&t.parts, file, ev, source);
+    }
     let text = ev.node(node, file);
     let json: serde_json::Value = serde_json::from_str(text.as_str()?).ok()?;
     Some(Val::from_json(&json, text.origin))
+}
+
+/// Where a stretch of a template's output comes from.
+enum Piece {
+    /// Literal text written as is at this place of the file.
+    Source(Loc),
+    /// An interpolation's value (a placeholder in the output when unknown).
+    Value(Option<Loc>),
+    /// Literal text that differs from its source (escapes).
+    Opaque,
+}
+
+/// Stands in for an unknown interpolation in the output (a private-use character).
+const PLACEHOLDER: char = '\u{E000}';
+
+/// JSON written as a template (a heredoc with interpolations): the output is
+/// built with each interpolation's value (a placeholder when unknown), read as
+/// JSON, and every value mapped back to where it is written — the heredoc's own
+/// text, or where an interpolated value comes from. A value holding a
+/// placeholder is unknown; the rest is known.
+fn template_json<'s>(
+    parts: &[crate::model::expr::Part],
+    file: FileRef,
+    ev: &Evaluator<'_>,
+    source: &dyn Fn(FileRef) -> Option<&'s SourceFile>,
+) -> Option<Val> {
+    use crate::model::expr::Part;
+    let mut out = String::new();
+    let mut pieces: Vec<(std::ops::Range<usize>, Piece)> = Vec::new();
+    for part in parts {
+        let start = out.len();
+        let piece = match part {
+            Part::Literal(lit) => {
+                out.push_str(&lit.value);
+                let verbatim = source(file).is_some_and(|src| src.slice(lit.span) == &*lit.value);
+                if verbatim { Piece::Source(Loc { file, span: lit.span }) } else { Piece::Opaque }
+            }
+            Part::Interpolation(e) => {
+                let v = ev.expression(e, file);
+                match v.to_text() {
+                    Some(text) => out.push_str(&text),
+                    None => out.push(PLACEHOLDER),
+                }
+                // an unknown value is written where its expression is
+                Piece::Value(v.origin.or(Some(Loc { file, span: e.span })))
+            }
+            // directives build JSON too freely to map back
+            Part::If { .. } | Part::For { .. } => return None,
+        };
+        pieces.push((start..out.len(), piece));
+    }
+    let doc = crate::parse::yaml::parse(&out).ok()?;
+    let budget = Budget::default();
+    let tree = Evaluator::new(&NoScope, &budget).node(doc.root()?, file);
+    Some(remap(tree, &out, &pieces))
+}
+
+/// A value read from a template's output, its origins mapped back into the file.
+fn remap(v: Val, out: &str, pieces: &[(std::ops::Range<usize>, Piece)]) -> Val {
+    let origin = v.origin.and_then(|o| {
+        // a quoted scalar's span holds its quotes: map what is inside
+        let raw = out.get(o.span.range()).unwrap_or("");
+        let quoted = raw.len() >= 2 && raw.starts_with('"') && raw.ends_with('"');
+        let (start, end) = if quoted {
+            (o.span.start as usize + 1, o.span.end as usize - 1)
+        } else {
+            (o.span.start as usize, o.span.end as usize)
+        };
+        let (range, piece) = pieces.iter().find(|(r, _)| r.start <= start && end <= r.end.max(r.start + 1))?;
+        match piece {
+            Piece::Source(loc) => {
+                let at = loc.span.start as usize + (start - range.start);
+                Some(Loc { file: loc.file, span: Span::new(at, at + (end - start)) })
+            }
+            Piece::Value(origin) if start == range.start && end == range.end => *origin,
+            Piece::Value(_) | Piece::Opaque => None,
+        }
+    });
+    let unknown_inside = |s: &str| s.contains(PLACEHOLDER);
+    let kind = match v.kind {
+        ValKind::String(s) if unknown_inside(&s) => ValKind::Unknown,
+        ValKind::List(items) => ValKind::List(items.into_iter().map(|i| remap(i, out, pieces)).collect()),
+        ValKind::Map(map) => {
+            if map.keys().any(|k| unknown_inside(k)) {
+                ValKind::Unknown
+            } else {
+                ValKind::Map(map.into_iter().map(|(k, i)| (k, remap(i, out, pieces))).collect())
+            }
+        }
+        other => other,
+    };
+    Val::new(kind, origin)
 }
 
 #[cfg(test)]
@@ -554,6 +651,23 @@ resource "aws_elastic_beanstalk_environment" "env" {
                     "development",
                     "aws_elastic_beanstalk_environment.env.setting"
                 ),
+            ]
+        );
+    }
+
+    #[test]
+    fn terraform_json_heredoc_with_interpolations() {
+        let text = "resource \"aws_ecs_task_definition\" \"t\" {\n  container_definitions = <<EOF\n[{\"name\": \"w\", \"environment\": [\n  {\"name\": \"DEBUG\", \"value\": \"true\"},\n  {\"name\": \"LEVEL\", \"value\": \"${var.level}\"},\n  {\"name\": \"CPU\", \"value\": ${var.cpu}},\n  {\"name\": \"MODE\", \"value\": \"${upper(\"fast\")}\"}\n]}]\nEOF\n}\n";
+        let got = rows(FileKind::Terraform, "main.tf", text);
+        let scope = "aws_ecs_task_definition.t.container_definitions[w].environment";
+        assert_eq!(
+            got,
+            [
+                r("DEBUG", "DEBUG", "true", "true", scope),
+                r("LEVEL", "LEVEL", "<dynamic>", "var.level", scope),
+                r("CPU", "CPU", "<dynamic>", "var.cpu", scope),
+                // a function keeps its argument's place
+                r("MODE", "MODE", "FAST", "\"fast\"", scope),
             ]
         );
     }
