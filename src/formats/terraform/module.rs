@@ -400,12 +400,17 @@ impl<'a> RootEval<'a> {
             && let Some(t) = self.variant.terragrunt
         {
             let inputs = self.inputs.get_or_init(|| self.terragrunt_inputs(t));
-            let Kind::Map(m) = &inputs.kind else {
-                // inputs we cannot read may set any variable
-                self.vars.borrow_mut().insert(name.to_owned(), None);
-                return Ok(None);
-            };
-            found = m.get(name).map(|v| Rc::new(v.clone()));
+            let included =
+                self.files[t as usize].doc.as_ref().and_then(|d| d.root()).is_some_and(|r| r.get("include").is_some());
+            match &inputs.kind {
+                Kind::Map(m) if m.contains_key(name) => found = m.get(name).map(|v| Rc::new(v.clone())),
+                // inputs we cannot read, or a parent configuration's, may set any variable
+                Kind::Map(_) if !included => {}
+                _ => {
+                    self.vars.borrow_mut().insert(name.to_owned(), None);
+                    return Ok(None);
+                }
+            }
         }
         if found.is_none()
             && let Some(decl) = self.module.variables.get(name)
@@ -672,6 +677,12 @@ mod tests {
             &[("modules/app/main.tf", MAIN), ("live/prod/app/terragrunt.hcl", "inputs = merge(local.x, {})\n")],
         );
         assert_eq!(var(&evals(&files, &Layout::default())[0], "size"), "?");
+        // so may an included parent configuration's
+        let tg =
+            "include \"root\" {\n  path = find_in_parent_folders(\"root.hcl\")\n}\ninputs = {\n  owner = \"x\"\n}\n";
+        let files = unit("modules/app", &[("modules/app/main.tf", MAIN), ("live/prod/app/terragrunt.hcl", tg)]);
+        let s = evals(&files, &Layout::default());
+        assert_eq!((var(&s[0], "owner"), var(&s[0], "size")), ("\"x\"".to_owned(), "?".to_owned()));
     }
 
     #[test]
