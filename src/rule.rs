@@ -164,6 +164,11 @@ pub struct UnitFile {
     pub reported: bool,
     /// Secret-scanner hits (empty when `committed-secret` does not run on it).
     pub secrets: Vec<crate::secrets::SecretHit>,
+    /// Read only as context of another folder's Terraform root (its tfvars in a
+    /// sub-folder, a terragrunt file driving it): its own unit runs the per-file
+    /// rules and the secret scanner on it; here it only gives values, and findings
+    /// that point into it are kept when it is reported.
+    pub context: bool,
 }
 
 /// What kind of thing a subject is.
@@ -175,6 +180,8 @@ pub enum SubjectKind {
     Job,
     /// A compose service.
     Service,
+    /// A Terraform root module evaluated with one environment's variable values.
+    Module,
 }
 
 /// An env-var setting as a subject has it: where it is written (maybe in a
@@ -182,6 +189,9 @@ pub enum SubjectKind {
 #[derive(Clone, Debug)]
 pub struct SubjectCarrier {
     pub carrier: Carrier,
+    /// The file it is written in. A Terraform value evaluated from another file
+    /// (a local, a tfvars entry) is written there: `file` is that file and the
+    /// carrier's key span is the value's span too.
     pub file: FileRef,
     /// Inherited from this template, job or global section (for messages).
     pub inherited_from: Option<String>,
@@ -210,13 +220,25 @@ pub struct Subject<'a> {
     /// Places that make it what it is, shown with every finding about it (the
     /// override file that runs a base file's service in prod).
     pub related: Vec<(Loc, String)>,
+    /// A Terraform root's evaluation (`SubjectKind::Module`): resources, tags and
+    /// values as this variant sees them.
+    pub terraform: Option<Box<crate::formats::terraform::module::RootEval<'a>>>,
 }
 
 impl Subject<'_> {
+    /// The file kind it is judged as: its home file's, Terraform for a root
+    /// (whose anchor may be its variable file).
+    pub fn file_kind(&self, files: &[UnitFile]) -> FileKind {
+        match self.kind {
+            SubjectKind::Module => FileKind::Terraform,
+            _ => files.get(self.anchor.file as usize).map_or(FileKind::Other, |f| f.kind),
+        }
+    }
+
     /// A short description for related-location labels: `job deploy`, `service api`.
     pub fn label(&self) -> String {
         match self.kind {
-            SubjectKind::File => self.name.clone(),
+            SubjectKind::File | SubjectKind::Module => self.name.clone(),
             SubjectKind::Job => format!("job `{}`", self.name),
             SubjectKind::Service => format!("service `{}`", self.name),
         }

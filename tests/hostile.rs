@@ -251,3 +251,34 @@ fn output_is_identical_at_any_thread_count_in_every_format() {
         assert_eq!(one, run("4"), "{format}");
     }
 }
+
+/// Issue 10: Terraform evaluation is bounded: nested `for` over a large list,
+/// locals that double a string or use each other in a cycle, a chain of locals
+/// deeper than the evaluator nests, a resource count of 10^12. The scan ends
+/// (in a fraction of a second: no timed assertion, the step budget is what
+/// bounds it), without internal errors, and stays silent on what it cannot know.
+#[test]
+fn terraform_evaluation_is_bounded() {
+    use std::fmt::Write as _;
+    let dir = tempdir();
+    let list: Vec<String> = (0..5000).map(|i| format!("\"v{i}\"")).collect();
+    let mut tf = format!(
+        "terraform {{\n  backend \"s3\" {{}}\n}}\nprovider \"aws\" {{}}\nlocals {{\n  l = [{}]\n  square = [for a in local.l : [for b in local.l : \"${{a}}${{b}}\"]]\n  loop_a = local.loop_b\n  loop_b = merge(local.loop_a, {{}})\n  s0 = \"xxxxxxxxxxxxxxxx\"\n",
+        list.join(", ")
+    );
+    for i in 0..40 {
+        let _ = writeln!(tf, "  s{} = \"${{local.s{i}}}${{local.s{i}}}\"", i + 1);
+    }
+    for i in 0..3000 {
+        let _ = writeln!(tf, "  c{i} = local.c{}", i + 1);
+    }
+    tf.push_str("  c3000 = { env = \"prod\" }\n}\n");
+    for (name, tags) in [("a", "local.square"), ("b", "local.loop_a"), ("c", "{ env = local.s40 }"), ("d", "local.c0")]
+    {
+        let _ = writeln!(tf, "resource \"aws_s3_bucket\" \"{name}\" {{\n  count = 1000000000000\n  tags = {tags}\n}}");
+    }
+    write(dir.path(), "environments/prod/main.tf", tf.as_bytes());
+    let (out, v) = scan_json(dir.path(), &["--select", "missing-required-tags,invalid-env-tag"]);
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    assert_eq!(v["findings"], serde_json::json!([]), "unknown tags stay silent");
+}

@@ -2,8 +2,14 @@
 //! folder can tell. Compose files are read for the files they load through
 //! `env_file:` (those are dotenv files, and take the compose file's environment);
 //! GitLab CI files are read for their local includes (included files are GitLab
-//! CI, and a pipeline is checked as one unit). Then the files are grouped into
-//! units: one per GitLab pipeline, one per folder for the rest.
+//! CI, and a pipeline is checked as one unit). Terraform: `.tf` files are
+//! scanned (a line scan, not a parse) for local module sources, terragrunt files
+//! are parsed for the folder their `terraform { source }` names, and tfvars in a
+//! sub-folder of a root (`env/prod.tfvars`) are found by path
+//! ([`crate::formats::terraform::layout`]). Then the files are grouped into
+//! units: one per GitLab pipeline, one per folder for the rest; a folder of
+//! `.tf` files also reads, as context, its sub-folders' tfvars and the terragrunt
+//! files that drive it.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
@@ -39,6 +45,8 @@ pub struct Context {
     preloaded: Mutex<HashMap<String, Loaded>>,
     /// Warnings (unreadable files) met by the pass.
     pub warnings: Vec<String>,
+    /// Cross-folder Terraform facts: called and driven folders.
+    pub terraform: crate::formats::terraform::layout::Layout,
 }
 
 impl Context {
@@ -53,6 +61,9 @@ pub struct Unit {
     /// Indices into the candidates, in path order (a pipeline: includes first,
     /// the including file last).
     pub files: Vec<usize>,
+    /// Files of other folders read as context of this folder's Terraform root
+    /// (its sub-folders' tfvars, the terragrunt files that drive it).
+    pub context: Vec<usize>,
 }
 
 /// Reads compose and GitLab CI files, reclassifies what they load, and groups
@@ -149,9 +160,95 @@ pub fn build(
         includes.insert(i, targets);
         preloaded.insert(rel, l);
     }
+    let tf_context = terraform_layout(candidates, env_rules, max_size, config_rel, &mut cx);
     cx.preloaded = Mutex::new(preloaded);
-    let units = units(candidates, &includes);
+    let mut units = units(candidates, &includes);
+    for u in &mut units {
+        let Some(&first) = u.files.iter().find(|&&i| candidates[i].kind() == FileKind::Terraform) else { continue };
+        let dir = candidates[first].file.rel.rsplit_once('/').map_or("", |(d, _)| d);
+        if let Some(list) = tf_context.get(dir) {
+            u.context.clone_from(list);
+        }
+    }
     (cx, units)
+}
+
+/// Terraform facts across folders: which folders module blocks call, which
+/// folders terragrunt files drive, and the context files of each root folder.
+fn terraform_layout(
+    candidates: &[Candidate],
+    env_rules: &EnvRules<'_>,
+    max_size: u64,
+    config_rel: &(dyn Fn(&RepoFile) -> String + Sync),
+    cx: &mut Context,
+) -> BTreeMap<String, Vec<usize>> {
+    use crate::formats::terraform::layout;
+    let dir = |rel: &str| rel.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_owned());
+    let tf_dirs: BTreeSet<String> =
+        candidates.iter().filter(|c| c.kind() == FileKind::Terraform).map(|c| dir(&c.file.rel)).collect();
+    let mut context: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let index: HashMap<&str, usize> = candidates.iter().enumerate().map(|(i, c)| (c.file.rel.as_str(), i)).collect();
+    // tfvars one folder below a root
+    let paths: Vec<(&str, FileKind)> = candidates.iter().map(|c| (c.file.rel.as_str(), c.kind())).collect();
+    for (root, path) in layout::var_file_folders(&paths) {
+        if let Some(&i) = index.get(path) {
+            context.entry(root).or_default().push(i);
+        }
+    }
+    // module blocks with a local source: a line scan of each `.tf` file
+    let calls: Vec<(String, String)> = candidates
+        .par_iter()
+        .filter(|c| c.kind() == FileKind::Terraform)
+        .flat_map_iter(|c| {
+            let text = std::fs::symlink_metadata(&c.file.abs)
+                .ok()
+                .filter(|m| m.is_file() && m.len() <= max_size)
+                .and_then(|_| std::fs::read_to_string(&c.file.abs).ok())
+                .unwrap_or_default();
+            let from = dir(&c.file.rel);
+            layout::module_sources(&text)
+                .into_iter()
+                .filter_map(|s| layout::resolve_source(&from, s))
+                .filter(|target| *target != from)
+                .map(|target| (target, c.file.rel.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for (target, from) in calls {
+        if tf_dirs.contains(&target) {
+            cx.terraform.called_by.entry(target).or_default().push(from);
+        }
+    }
+    // terragrunt files and the folder their `terraform { source }` names
+    let drivers: Vec<(usize, String)> = candidates
+        .par_iter()
+        .enumerate()
+        .filter(|(_, c)| c.kind() == FileKind::Hcl && c.file.rel.rsplit('/').next() == Some("terragrunt.hcl"))
+        .filter_map(|(i, c)| {
+            let loaded = crate::isolate::run(|| {
+                load::read(&c.file.abs, &c.file.rel, c.kind(), max_size, env_rules, &config_rel(&c.file))
+            });
+            let root = loaded.ok()?.ok()?.doc?.roots.into_iter().next()?;
+            let source = layout::terragrunt_source(&root)?;
+            let target = layout::resolve_source(&dir(&c.file.rel), &source)?;
+            Some((i, target))
+        })
+        .collect();
+    for (i, target) in drivers {
+        if tf_dirs.contains(&target) && target != dir(&candidates[i].file.rel) {
+            cx.terraform.driven_by.entry(target.clone()).or_default().push(candidates[i].file.rel.clone());
+            context.entry(target).or_default().push(i);
+        }
+    }
+    for list in cx.terraform.called_by.values_mut().chain(cx.terraform.driven_by.values_mut()) {
+        list.sort();
+        list.dedup();
+    }
+    for list in context.values_mut() {
+        list.sort_unstable();
+        list.dedup();
+    }
+    context
 }
 
 /// The local files a GitLab CI document includes: `include:` as a string, a
@@ -216,13 +313,13 @@ fn units(candidates: &[Candidate], includes: &BTreeMap<usize, Vec<usize>>) -> Ve
         }
         files.reverse();
         in_pipeline.extend(files.iter().copied());
-        out.push(Unit { files });
+        out.push(Unit { files, context: Vec::new() });
     }
     // included files reached from no root (a cycle) are units of their own
     let orphans: Vec<usize> = included.iter().copied().filter(|i| !in_pipeline.contains(i)).collect();
     for i in orphans {
         in_pipeline.insert(i);
-        out.push(Unit { files: vec![i] });
+        out.push(Unit { files: vec![i], context: Vec::new() });
     }
     let mut by_dir: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, c) in candidates.iter().enumerate() {
@@ -231,7 +328,7 @@ fn units(candidates: &[Candidate], includes: &BTreeMap<usize, Vec<usize>>) -> Ve
             by_dir.entry(dir).or_default().push(i);
         }
     }
-    out.extend(by_dir.into_values().map(|files| Unit { files }));
+    out.extend(by_dir.into_values().map(|files| Unit { files, context: Vec::new() }));
     out
 }
 

@@ -198,8 +198,10 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
         report: input.report,
         run_rules: input.run_rules,
     };
-    let wanted: Vec<&context::Unit> =
-        units.iter().filter(|u| u.files.iter().any(|&i| input.report.includes(&candidates[i].file.rel))).collect();
+    let wanted: Vec<&context::Unit> = units
+        .iter()
+        .filter(|u| u.files.iter().chain(&u.context).any(|&i| input.report.includes(&candidates[i].file.rel)))
+        .collect();
     let results: Vec<unit::UnitResult> = wanted.par_iter().map(|u| unit::run(u, &candidates, &shared)).collect();
 
     let mut out = ScanOutput { warnings, ..ScanOutput::default() };

@@ -61,7 +61,9 @@ struct Input {
 pub fn run(unit: &Unit, candidates: &[Candidate], shared: &Shared<'_>) -> UnitResult {
     let mut out = UnitResult::default();
     let mut inputs = Vec::new();
-    for &i in &unit.files {
+    let own = unit.files.iter().map(|&i| (i, false));
+    let context = unit.context.iter().map(|&i| (i, true));
+    for (i, is_context) in own.chain(context) {
         let c = &candidates[i];
         let reported = shared.report.includes(&c.file.rel);
         // Files no reported file depends on are not read.
@@ -69,7 +71,9 @@ pub fn run(unit: &Unit, candidates: &[Candidate], shared: &Shared<'_>) -> UnitRe
             continue;
         }
         let config_rel = crate::repo::rel_path(&c.file.abs, shared.config_dir);
-        let loaded = match shared.context.take(&c.file.rel) {
+        // A context file is read again: its own unit takes what the context pass read.
+        let preloaded = if is_context { None } else { shared.context.take(&c.file.rel) };
+        let loaded = match preloaded {
             Some(l) => Ok(l),
             None => crate::isolate::run(|| {
                 load::read(
@@ -91,6 +95,7 @@ pub fn run(unit: &Unit, candidates: &[Candidate], shared: &Shared<'_>) -> UnitRe
         };
         let l = match loaded {
             Ok(l) => l,
+            Err(_) if is_context => continue,
             Err(NotLoaded::Binary) if reported => {
                 out.skipped_binary += 1;
                 continue;
@@ -105,7 +110,9 @@ pub fn run(unit: &Unit, candidates: &[Candidate], shared: &Shared<'_>) -> UnitRe
             }
             Err(_) => continue,
         };
-        inputs.push(input(l, config_rel, reported, c.class.clone(), c.file.tracked));
+        let mut input = input(l, config_rel, reported, c.class.clone(), c.file.tracked);
+        input.file.context = is_context;
+        inputs.push(input);
     }
     check(inputs, shared, out)
 }
@@ -119,7 +126,17 @@ pub fn run_loaded(l: Loaded, class: Classified, shared: &Shared<'_>) -> UnitResu
 fn input(l: Loaded, config_rel: String, reported: bool, class: Classified, tracked: bool) -> Input {
     let Loaded { source, kind, doc, parse_error, env, tf_variable_env } = l;
     Input {
-        file: UnitFile { source, kind, doc, parse_error, env, config_rel, reported, secrets: Vec::new() },
+        file: UnitFile {
+            source,
+            kind,
+            doc,
+            parse_error,
+            env,
+            config_rel,
+            reported,
+            secrets: Vec::new(),
+            context: false,
+        },
         tf_variable_env,
         class,
         tracked,
@@ -147,7 +164,7 @@ fn check(inputs: Vec<Input>, shared: &Shared<'_>, mut out: UnitResult) -> UnitRe
 
     let rules_on = shared.run_rules && files.iter().any(|f| f.reported);
     if rules_on {
-        for f in files.iter_mut().filter(|f| f.reported) {
+        for f in files.iter_mut().filter(|f| f.reported && !f.context) {
             if scans_secrets(f, shared) {
                 match crate::isolate::run(|| shared.scanner.scan(&f.source.text)) {
                     Ok(hits) => f.secrets = hits,
@@ -191,6 +208,10 @@ fn check(inputs: Vec<Input>, shared: &Shared<'_>, mut out: UnitResult) -> UnitRe
     }
     for (n, (f, (class, tracked))) in files.iter().zip(extra).enumerate() {
         let n = n as u32;
+        // A context file's rows, suppressions and facts are its own unit's.
+        if f.context {
+            continue;
+        }
         if f.reported {
             out.rows.push(FileRow { path: f.source.path.clone(), class, env: f.env.clone() });
             let mut list = suppress::parse(&f.source);
@@ -239,7 +260,7 @@ fn run_rules(files: &[UnitFile], shared: &Shared<'_>, out: &mut UnitResult) -> V
     let settings = shared.settings;
     let table = &settings.envs;
     let unit = UnitCx { files, settings };
-    let subjects = match crate::isolate::run(|| crate::formats::subjects::subjects(files, table)) {
+    let mut subjects = match crate::isolate::run(|| crate::formats::subjects::subjects(files, table)) {
         Ok(s) => s,
         Err(panic) => {
             out.failures += 1;
@@ -247,6 +268,18 @@ fn run_rules(files: &[UnitFile], shared: &Shared<'_>, out: &mut UnitResult) -> V
             Vec::new()
         }
     };
+    // A Terraform root: one subject per environment it is evaluated with.
+    if files.iter().any(|f| f.kind == FileKind::Terraform && !f.context) {
+        let layout = &shared.context.terraform;
+        match crate::isolate::run(|| crate::formats::terraform::module::subjects(files, layout, table)) {
+            Ok(s) => subjects.extend(s),
+            Err(panic) => {
+                out.failures += 1;
+                out.warnings
+                    .push(format!("internal error evaluating the Terraform root of {}: {panic}", unit_name(files)));
+            }
+        }
+    }
     let mut raw = Vec::new();
     for rule in shared.rules {
         let meta = rule.meta();
@@ -278,7 +311,7 @@ fn run_rules(files: &[UnitFile], shared: &Shared<'_>, out: &mut UnitResult) -> V
             }
         };
         for (n, f) in files.iter().enumerate() {
-            if !f.reported || !meta.reads(f.kind) {
+            if !f.reported || f.context || !meta.reads(f.kind) {
                 continue;
             }
             let has_jobs = !f.env.jobs.is_empty();
@@ -301,15 +334,14 @@ fn run_rules(files: &[UnitFile], shared: &Shared<'_>, out: &mut UnitResult) -> V
             }
         }
         for s in &subjects {
-            let home = &files[s.anchor.file as usize];
-            if !meta.reads(home.kind) || !meta.scope.admits(s.env.as_deref(), table) {
+            if !meta.reads(s.file_kind(files)) || !meta.scope.admits(s.env.as_deref(), table) {
                 continue;
             }
             let found = call("subject", s.anchor.file, s.env.clone(), &|e| rule.check_subject(s, &unit, e));
             raw.extend(found.into_iter().map(|r| with_subject(r, s)));
         }
-        if files.iter().any(|f| f.reported && meta.reads(f.kind)) {
-            let first = files.iter().position(|f| f.reported).unwrap_or(0) as u32;
+        if files.iter().any(|f| f.reported && !f.context && meta.reads(f.kind)) {
+            let first = files.iter().position(|f| f.reported && !f.context).unwrap_or(0) as u32;
             raw.extend(call("unit", first, None, &|e| rule.check_unit(&unit, e)));
         }
     }
@@ -324,9 +356,16 @@ fn with_subject(mut r: RawFinding, s: &Subject<'_>) -> RawFinding {
     let inside = r.loc.file == s.anchor.file
         && s.node.is_some_and(|n| n.span.start <= r.loc.span.start && r.loc.span.end <= n.span.end.max(n.span.start));
     let at_anchor = r.loc == s.anchor;
-    if !inside && !at_anchor && !r.related.iter().any(|(l, _)| *l == s.anchor) {
+    // A Terraform root: its variable file (or terragrunt file) is named, unless
+    // the finding is in it or there is none.
+    let module = s.kind == crate::rule::SubjectKind::Module;
+    let undriven = s.terraform.as_ref().is_some_and(|t| t.variant.driver.is_none());
+    let in_anchor_file = r.loc.file == s.anchor.file || r.related.iter().any(|(l, _)| l.file == s.anchor.file);
+    let quiet = module && (undriven || in_anchor_file);
+    if !inside && !at_anchor && !quiet && !r.related.iter().any(|(l, _)| *l == s.anchor) {
         let env = s.env.as_deref().map_or_else(String::new, |e| format!(" (env: {e})"));
-        r.related.push((s.anchor, format!("{}{env} has this setting", s.label())));
+        let label = if module { format!("{}{env}", s.label()) } else { format!("{}{env} has this setting", s.label()) };
+        r.related.push((s.anchor, label));
     }
     for (loc, label) in &s.related {
         if *loc != r.loc && !r.related.iter().any(|(l, _)| l == loc) {
@@ -363,7 +402,7 @@ fn job_envs(files: &[UnitFile], settings: &Settings) -> Vec<Vec<JobEnv>> {
 fn terraform_root_env(files: &mut [UnitFile], variable_envs: &[Option<FileEnv>]) {
     let tfvars: Vec<(String, Option<crate::env::Env>)> = files
         .iter()
-        .filter(|f| f.kind == FileKind::Tfvars)
+        .filter(|f| f.kind == FileKind::Tfvars && !f.context)
         .map(|f| (file_name(&f.source.path), f.env.env.clone()))
         .collect();
     let defaults: Vec<(String, FileEnv)> = files
@@ -371,7 +410,7 @@ fn terraform_root_env(files: &mut [UnitFile], variable_envs: &[Option<FileEnv>])
         .zip(variable_envs)
         .filter_map(|(f, e)| e.clone().map(|e| (file_name(&f.source.path), e)))
         .collect();
-    for f in files.iter_mut().filter(|f| f.kind == FileKind::Terraform && f.env.env.is_none()) {
+    for f in files.iter_mut().filter(|f| f.kind == FileKind::Terraform && !f.context && f.env.env.is_none()) {
         if !tfvars.is_empty() {
             let names: Vec<String> = tfvars.iter().map(|(n, _)| n.clone()).collect();
             match tfvars.first().map(|(_, e)| e.clone()) {

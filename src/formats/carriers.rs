@@ -8,8 +8,12 @@
 
 use crate::discover::FileKind;
 use crate::model::{Document, Node, Value};
+use crate::rule::{FileRef, Loc};
 use crate::source::SourceFile;
 use crate::span::Span;
+
+use super::terraform::eval::{Budget, Evaluator, NoScope};
+use super::terraform::value::{Kind as ValKind, Val};
 
 /// One environment setting.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -214,76 +218,273 @@ pub fn is_dynamic(value: &str) -> bool {
 
 const BEANSTALK_ENV_NAMESPACE: &str = "aws:elasticbeanstalk:application:environment";
 
+/// The carriers of one Terraform file on its own: literal values only (a
+/// `var.*` or `local.*` value is dynamic; a root module's evaluated carriers are
+/// its subjects', see `terraform::module`).
 fn terraform_carriers(root: &Node, src: &SourceFile, out: &mut Vec<Carrier>) {
+    let budget = Budget::default();
+    let ev = Evaluator::new(&NoScope, &budget);
+    let source = |_: FileRef| Some(src);
+    out.extend(terraform_carriers_in(root, 0, &ev, &source).into_iter().map(|(c, _)| c));
+}
+
+/// The env-var carriers of one Terraform file's resources, values evaluated by
+/// `ev`: Lambda `environment.variables`, ECS container definitions (an
+/// expression such as `jsonencode([...])`, or JSON text), Elastic Beanstalk
+/// environment settings. Each comes with the file its value is written in (a
+/// value from a local or a tfvars file is written there: its key span is then
+/// the value's too). `source` gives a unit file's text, to point inside quotes.
+pub fn terraform_carriers_in<'s>(
+    root: &Node,
+    file: FileRef,
+    ev: &Evaluator<'_>,
+    source: &dyn Fn(FileRef) -> Option<&'s SourceFile>,
+) -> Vec<(Carrier, FileRef)> {
+    let mut out = Vec::new();
     for res in super::terraform::resources(root) {
         let scope = format!("{}.{}", res.kind, res.name);
         match res.kind {
             "aws_lambda_function" => {
+                let scope = format!("{scope}.environment.variables");
                 for env in res.body.get_all("environment") {
-                    if let Some(vars) = env.get("variables") {
-                        map_carriers(vars, &format!("{scope}.environment.variables"), src, out);
+                    let Some(vars) = env.get("variables") else { continue };
+                    if vars.is_map() {
+                        for e in vars.entries() {
+                            let key = Loc { file, span: e.key.span };
+                            let v = ev.node(&e.value, file);
+                            out.push(val_carrier(
+                                &e.key.value,
+                                Some(key),
+                                &v,
+                                Loc { file, span: e.value.span },
+                                &scope,
+                                source,
+                            ));
+                        }
+                    } else if let Some(map) = ev.node(vars, file).as_map() {
+                        for (k, v) in map {
+                            out.push(val_carrier(k, None, v, Loc { file, span: vars.span }, &scope, source));
+                        }
                     }
                 }
             }
             "aws_elastic_beanstalk_environment" => {
+                let scope = format!("{scope}.setting");
                 for setting in res.body.get_all("setting") {
-                    if setting.get("namespace").and_then(Node::as_str) == Some(BEANSTALK_ENV_NAMESPACE) {
-                        out.extend(name_value_pair(setting, &format!("{scope}.setting"), src));
+                    let namespace = setting.get("namespace").map(|n| ev.node(n, file));
+                    if namespace.as_ref().and_then(Val::as_str) != Some(BEANSTALK_ENV_NAMESPACE) {
+                        continue;
+                    }
+                    if let Some(c) = name_value(setting, file, ev, &scope, source) {
+                        out.push(c);
                     }
                 }
             }
             "aws_ecs_task_definition" => {
-                if let Some(defs) = res.body.get("container_definitions")
-                    && let Some(tree) = container_definitions(defs, src)
-                {
-                    for container in tree.items() {
-                        let cname = container.get("name").and_then(Node::as_str).unwrap_or("?");
-                        let pair_scope = format!("{scope}.container_definitions[{cname}].environment");
-                        for pair in container.get("environment").map_or(&[][..], Node::items) {
-                            out.extend(name_value_pair(pair, &pair_scope, src));
-                        }
+                let Some(defs) = res.body.get("container_definitions") else { continue };
+                let Some(containers) = container_definitions(defs, file, ev, source) else { continue };
+                for container in containers.as_list().unwrap_or_default() {
+                    let Some(c) = container.as_map() else { continue };
+                    let cname = c.get("name").and_then(Val::to_text).unwrap_or_else(|| "?".to_owned());
+                    let pair_scope = format!("{scope}.container_definitions[{cname}].environment");
+                    let fallback = container.origin.unwrap_or(Loc { file, span: defs.span });
+                    for pair in c.get("environment").and_then(Val::as_list).unwrap_or_default() {
+                        let Some(p) = pair.as_map() else { continue };
+                        let Some(name) = p.get("name") else { continue };
+                        let Some(key) = name.as_str() else { continue };
+                        let value = p.get("value").cloned().unwrap_or_else(Val::null);
+                        let at = pair.origin.unwrap_or(fallback);
+                        let key_loc = name.origin.map(|l| narrow(l, key, source));
+                        out.push(val_carrier(key, key_loc, &value, at, &pair_scope, source));
                     }
                 }
             }
             _ => {}
         }
     }
+    out
 }
 
-/// A `{name = "KEY", value = "v"}` object (ECS container environment, Beanstalk setting).
-fn name_value_pair(pair: &Node, scope: &str, src: &SourceFile) -> Option<Carrier> {
-    let name = pair.get("name")?;
+/// A `{name = "KEY", value = "v"}` block (a Beanstalk setting).
+fn name_value<'s>(
+    block: &Node,
+    file: FileRef,
+    ev: &Evaluator<'_>,
+    scope: &str,
+    source: &dyn Fn(FileRef) -> Option<&'s SourceFile>,
+) -> Option<(Carrier, FileRef)> {
+    let name_node = block.get("name")?;
+    let name = ev.node(name_node, file);
     let key = name.as_str()?;
-    let (value, value_span) = pair.get("value").map_or((CarrierValue::Unset, name.span), |v| node_value(v, src));
-    Some(Carrier {
-        key: key.to_owned(),
-        key_span: content_span(name, src).unwrap_or(name.span),
-        value,
-        value_span,
-        scope: scope.to_owned(),
-    })
+    let key_loc = name.origin.map(|l| narrow(l, key, source));
+    let value = block.get("value").map_or_else(Val::null, |v| ev.node(v, file));
+    let at = Loc { file, span: block.get("value").map_or(name_node.span, |v| v.span) };
+    Some(val_carrier(key, key_loc, &value, at, scope, source))
 }
 
-/// The container list of an ECS task definition, with spans into the file:
-/// `jsonencode([...])` is re-parsed as HCL, a heredoc or string of JSON as JSON.
-fn container_definitions(node: &Node, src: &SourceFile) -> Option<Node> {
-    match &node.value {
-        Value::Expr(text) => {
-            let inner = text.trim().strip_prefix("jsonencode(")?.strip_suffix(')')?;
-            let inner_start = node.span.start as usize + text.find("jsonencode(")? + "jsonencode(".len();
-            let wrapped = format!("x = {inner}");
-            let doc = crate::parse::hcl::parse(&wrapped).ok()?;
-            let value = doc.root()?.get("x")?.clone();
-            Some(value.rebased("x = ".len(), inner_start))
-        }
-        Value::String(json) => {
-            let raw = src.slice(node.span);
-            let at = raw.find(&**json)?;
-            let doc = crate::parse::yaml::parse(json).ok()?;
-            Some(doc.root()?.clone().rebased(0, node.span.start as usize + at))
-        }
-        _ => None,
+/// A carrier from an evaluated value: where it is written (its origin, else
+/// `fallback`), narrowed inside quotes.
+fn val_carrier<'s>(
+    key: &str,
+    key_loc: Option<Loc>,
+    v: &Val,
+    fallback: Loc,
+    scope: &str,
+    source: &dyn Fn(FileRef) -> Option<&'s SourceFile>,
+) -> (Carrier, FileRef) {
+    let value = match &v.kind {
+        ValKind::String(s) => CarrierValue::Literal(s.clone()),
+        ValKind::Number(_) | ValKind::Bool(_) => v.to_text().map_or(CarrierValue::Dynamic, CarrierValue::Literal),
+        ValKind::Null => CarrierValue::Unset,
+        ValKind::Unknown | ValKind::List(_) | ValKind::Map(_) => CarrierValue::Dynamic,
+    };
+    let at = match (&value, v.origin) {
+        (CarrierValue::Literal(text), Some(origin)) => narrow(origin, text, source),
+        (_, Some(origin)) => origin,
+        (_, None) => fallback,
+    };
+    let key_span = match key_loc {
+        Some(k) if k.file == at.file => k.span,
+        _ => at.span,
+    };
+    let carrier = Carrier { key: key.to_owned(), key_span, value, value_span: at.span, scope: scope.to_owned() };
+    (carrier, at.file)
+}
+
+/// A location narrowed to the text inside its quotes when it holds `text` verbatim.
+fn narrow<'s>(loc: Loc, text: &str, source: &dyn Fn(FileRef) -> Option<&'s SourceFile>) -> Loc {
+    let Some(src) = source(loc.file) else { return loc };
+    let raw = src.slice(loc.span);
+    let quoted = raw.len() >= 2 && raw.starts_with('"') && raw.ends_with('"') && &raw[1..raw.len() - 1] == text;
+    if quoted {
+        Loc { file: loc.file, span: Span::new(loc.span.start as usize + 1, loc.span.end as usize - 1) }
+    } else {
+        loc
     }
+}
+
+/// The container list of an ECS task definition: `jsonencode(x)` is `x`
+/// evaluated; JSON text (a heredoc, a string) is read with spans into the file
+/// when it is written there, else decoded from its evaluated text.
+fn container_definitions<'s>(
+    node: &Node,
+    file: FileRef,
+    ev: &Evaluator<'_>,
+    source: &dyn Fn(FileRef) -> Option<&'s SourceFile>,
+) -> Option<Val> {
+    if let Some(e) = node.as_expr()
+        && let Some(("jsonencode", [arg])) = e.ast.call()
+    {
+        return Some(ev.expression(arg, file));
+    }
+    if let Value::String(json) = &node.value {
+        let src = source(file)?;
+        let raw = src.slice(node.span);
+        let at = raw.find(&**json)?;
+        let doc = crate::parse::yaml::parse(json).ok()?;
+        let tree = doc.root()?.clone().rebased(0, node.span.start as usize + at);
+        return Some(ev.node(&tree, file));
+    }
+    if let Some(e) = node.as_expr()
+        && let crate::model::expr::ExprKind::Template(t) = &e.ast.kind
+    {
+        return template_json(&t.parts, file, ev, source);
+    }
+    let text = ev.node(node, file);
+    let json: serde_json::Value = serde_json::from_str(text.as_str()?).ok()?;
+    Some(Val::from_json(&json, text.origin))
+}
+
+/// Where a stretch of a template's output comes from.
+enum Piece {
+    /// Literal text written as is at this place of the file.
+    Source(Loc),
+    /// An interpolation's value (a placeholder in the output when unknown).
+    Value(Option<Loc>),
+    /// Literal text that differs from its source (escapes).
+    Opaque,
+}
+
+/// Stands in for an unknown interpolation in the output (a private-use character).
+const PLACEHOLDER: char = '\u{E000}';
+
+/// JSON written as a template (a heredoc with interpolations): the output is
+/// built with each interpolation's value (a placeholder when unknown), read as
+/// JSON, and every value mapped back to where it is written — the heredoc's own
+/// text, or where an interpolated value comes from. A value holding a
+/// placeholder is unknown; the rest is known.
+fn template_json<'s>(
+    parts: &[crate::model::expr::Part],
+    file: FileRef,
+    ev: &Evaluator<'_>,
+    source: &dyn Fn(FileRef) -> Option<&'s SourceFile>,
+) -> Option<Val> {
+    use crate::model::expr::Part;
+    let mut out = String::new();
+    let mut pieces: Vec<(std::ops::Range<usize>, Piece)> = Vec::new();
+    for part in parts {
+        let start = out.len();
+        let piece = match part {
+            Part::Literal(lit) => {
+                out.push_str(&lit.value);
+                let verbatim = source(file).is_some_and(|src| src.slice(lit.span) == &*lit.value);
+                if verbatim { Piece::Source(Loc { file, span: lit.span }) } else { Piece::Opaque }
+            }
+            Part::Interpolation(e) => {
+                let v = ev.expression(e, file);
+                match v.to_text() {
+                    Some(text) => out.push_str(&text),
+                    None => out.push(PLACEHOLDER),
+                }
+                // an unknown value is written where its expression is
+                Piece::Value(v.origin.or(Some(Loc { file, span: e.span })))
+            }
+            // directives build JSON too freely to map back
+            Part::If { .. } | Part::For { .. } => return None,
+        };
+        pieces.push((start..out.len(), piece));
+    }
+    let doc = crate::parse::yaml::parse(&out).ok()?;
+    let budget = Budget::default();
+    let tree = Evaluator::new(&NoScope, &budget).node(doc.root()?, file);
+    Some(remap(tree, &out, &pieces))
+}
+
+/// A value read from a template's output, its origins mapped back into the file.
+fn remap(v: Val, out: &str, pieces: &[(std::ops::Range<usize>, Piece)]) -> Val {
+    let origin = v.origin.and_then(|o| {
+        // a quoted scalar's span holds its quotes: map what is inside
+        let raw = out.get(o.span.range()).unwrap_or("");
+        let quoted = raw.len() >= 2 && raw.starts_with('"') && raw.ends_with('"');
+        let (start, end) = if quoted {
+            (o.span.start as usize + 1, o.span.end as usize - 1)
+        } else {
+            (o.span.start as usize, o.span.end as usize)
+        };
+        let (range, piece) = pieces.iter().find(|(r, _)| r.start <= start && end <= r.end.max(r.start + 1))?;
+        match piece {
+            Piece::Source(loc) => {
+                let at = loc.span.start as usize + (start - range.start);
+                Some(Loc { file: loc.file, span: Span::new(at, at + (end - start)) })
+            }
+            Piece::Value(origin) if start == range.start && end == range.end => *origin,
+            Piece::Value(_) | Piece::Opaque => None,
+        }
+    });
+    let unknown_inside = |s: &str| s.contains(PLACEHOLDER);
+    let kind = match v.kind {
+        ValKind::String(s) if unknown_inside(&s) => ValKind::Unknown,
+        ValKind::List(items) => ValKind::List(items.into_iter().map(|i| remap(i, out, pieces)).collect()),
+        ValKind::Map(map) => {
+            if map.keys().any(|k| unknown_inside(k)) {
+                ValKind::Unknown
+            } else {
+                ValKind::Map(map.into_iter().map(|(k, i)| (k, remap(i, out, pieces))).collect())
+            }
+        }
+        other => other,
+    };
+    Val::new(kind, origin)
 }
 
 #[cfg(test)]
@@ -450,6 +651,23 @@ resource "aws_elastic_beanstalk_environment" "env" {
                     "development",
                     "aws_elastic_beanstalk_environment.env.setting"
                 ),
+            ]
+        );
+    }
+
+    #[test]
+    fn terraform_json_heredoc_with_interpolations() {
+        let text = "resource \"aws_ecs_task_definition\" \"t\" {\n  container_definitions = <<EOF\n[{\"name\": \"w\", \"environment\": [\n  {\"name\": \"DEBUG\", \"value\": \"true\"},\n  {\"name\": \"LEVEL\", \"value\": \"${var.level}\"},\n  {\"name\": \"CPU\", \"value\": ${var.cpu}},\n  {\"name\": \"MODE\", \"value\": \"${upper(\"fast\")}\"}\n]}]\nEOF\n}\n";
+        let got = rows(FileKind::Terraform, "main.tf", text);
+        let scope = "aws_ecs_task_definition.t.container_definitions[w].environment";
+        assert_eq!(
+            got,
+            [
+                r("DEBUG", "DEBUG", "true", "true", scope),
+                r("LEVEL", "LEVEL", "<dynamic>", "var.level", scope),
+                r("CPU", "CPU", "<dynamic>", "var.cpu", scope),
+                // a function keeps its argument's place
+                r("MODE", "MODE", "FAST", "\"fast\"", scope),
             ]
         );
     }

@@ -1,7 +1,8 @@
 //! Subjects: what rules judge, each with its own environment and the settings
 //! it really has (DESIGN.md, "Subjects carry the environment").
 //!
-//! - a dotenv or Terraform file: the file, its carriers;
+//! - a dotenv file: the file, its carriers (a Terraform root is a subject per
+//!   environment, see `formats::terraform::module`);
 //! - a compose service of a project (a base file merged with an override file,
 //!   see [`compose`]): the project's environment (the override's, else the
 //!   base's; a service whose `profiles:` all name another environment has
@@ -53,7 +54,9 @@ pub fn subjects<'a>(files: &'a [UnitFile], table: &EnvTable) -> Vec<Subject<'a>>
         let i = i as FileRef;
         let Some(doc) = &f.doc else { continue };
         match f.kind {
-            FileKind::Dotenv | FileKind::Terraform => {
+            // Terraform files are judged as roots evaluated per environment
+            // (`terraform::module::subjects`, added by the engine).
+            FileKind::Dotenv => {
                 let first_line = f.source.line_span(1);
                 out.push(Subject {
                     kind: SubjectKind::File,
@@ -65,6 +68,7 @@ pub fn subjects<'a>(files: &'a [UnitFile], table: &EnvTable) -> Vec<Subject<'a>>
                     carriers: own(carriers(f.kind, doc, &f.source), i),
                     view: None,
                     related: Vec::new(),
+                    terraform: None,
                 });
             }
             FileKind::GithubWorkflow => out.extend(github_jobs(files, i, table)),
@@ -158,6 +162,7 @@ fn github_jobs<'a>(files: &'a [UnitFile], i: FileRef, table: &EnvTable) -> Vec<S
             carriers: list,
             view: Some(View::GithubJob { workflow: workflow.clone(), job: n }),
             related: Vec::new(),
+            terraform: None,
         });
     }
     out
@@ -200,6 +205,7 @@ fn gitlab_jobs<'a>(files: &'a [UnitFile], pipeline: &[FileRef], table: &EnvTable
             carriers,
             view: Some(View::GitlabJob { pipeline: p.clone(), job }),
             related: Vec::new(),
+            terraform: None,
         });
     }
     out
@@ -287,6 +293,7 @@ fn compose_services<'a>(files: &'a [UnitFile], project: &Project, table: &EnvTab
             carriers,
             view: Some(View::Service { project: project.clone(), service }),
             related,
+            terraform: None,
         });
     }
     out

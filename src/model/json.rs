@@ -81,9 +81,9 @@ fn convert(node: &Node, pointer: &str, index: &mut SpanIndex) -> Json {
             serde_json::from_str::<serde_json::Number>(n).map_or_else(|_| Json::String(n.to_string()), Json::Number)
         }
         Value::String(s) => Json::String(s.to_string()),
-        Value::Expr(s) => {
+        Value::Expr(e) => {
             index.exprs.insert(pointer.to_owned());
-            Json::String(s.to_string())
+            Json::String(e.text.to_string())
         }
         Value::Seq(items) => {
             Json::Array(items.iter().enumerate().map(|(i, n)| convert(n, &format!("{pointer}/{i}"), index)).collect())

@@ -2,8 +2,10 @@
 //!
 //! Depends only on `span`. Maps are ordered `Vec`s so duplicate keys survive;
 //! scalars keep their decoded value and their span (the literal text is
-//! `source.slice(span)`); expressions that are not evaluated keep their source text.
+//! `source.slice(span)`); HCL expressions that are not plain data keep their
+//! source text and a spanned expression tree ([`expr`]).
 
+pub mod expr;
 pub mod json;
 
 use crate::span::{Span, Spanned};
@@ -45,9 +47,10 @@ pub enum Value {
     String(Box<str>),
     Seq(Vec<Node>),
     Map(Vec<Entry>),
-    /// An expression that was not evaluated (HCL references, function calls,
-    /// templates with interpolations, `for` expressions), as source text.
-    Expr(Box<str>),
+    /// An expression that is not plain data (HCL references, function calls,
+    /// templates with interpolations, `for` expressions): its source text and
+    /// its spanned tree ([`expr`]).
+    Expr(Box<expr::Expression>),
 }
 
 /// A map entry. The key carries its own span.
@@ -128,12 +131,21 @@ impl Node {
         }
     }
 
+    /// The expression, if this node is one.
+    pub fn as_expr(&self) -> Option<&expr::Expression> {
+        match &self.value {
+            Value::Expr(e) => Some(e),
+            _ => None,
+        }
+    }
+
     pub fn is_map(&self) -> bool {
         matches!(self.value, Value::Map(_))
     }
 
     /// This node re-based for a tree parsed from a fragment of the file (JSON inside
     /// a heredoc, say): offset `skip` of the parsed text maps to offset `base` of the file.
+    /// (Fragments are JSON or YAML: expression trees inside are not re-based.)
     #[must_use]
     pub fn rebased(mut self, skip: usize, base: usize) -> Node {
         self.rebase_in_place(skip, base);

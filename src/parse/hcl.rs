@@ -7,8 +7,9 @@
 //! - a block `type "l1" l2 { body }` is an entry `type` → `{ "l1" → { "l2" → body } }`,
 //!   one nested single-entry map per label; repeated blocks stay repeated entries;
 //! - literals (strings and heredocs without interpolation, numbers, booleans, `null`),
-//!   arrays and objects become data; every other expression is kept as
-//!   [`Value::Expr`] holding exactly its source text.
+//!   arrays and objects become data; every other expression is a [`Value::Expr`]
+//!   holding exactly its source text and its spanned tree ([`crate::model::expr`],
+//!   built in [`expr`]).
 //!
 //! Spans are byte ranges of the bare tokens: never any surrounding whitespace or comments.
 //!
@@ -23,8 +24,10 @@ use std::ops::Range;
 use hcl::edit::Span as _;
 use hcl::edit::expr::{Expression, Object, ObjectKey};
 use hcl::edit::structure::{Block, BlockLabel, Body, Structure};
-use hcl::edit::template::{Element, Template};
 
+mod expr;
+
+use crate::model::expr::Expression as ExprTree;
 use crate::model::{Document, Entry, Node, Value};
 use crate::parse::ParseError;
 use crate::span::Span;
@@ -96,8 +99,10 @@ impl Converter<'_> {
             Expression::String(s) => Value::String(s.value().as_str().into()),
             Expression::Array(array) => Value::Seq(array.iter().map(|item| self.expr(item)).collect()),
             Expression::Object(object) => Value::Map(self.object_entries(object)),
-            Expression::StringTemplate(template) => self.template(template, span, false),
-            Expression::HeredocTemplate(heredoc) => self.template(&heredoc.template, span, true),
+            Expression::StringTemplate(_) | Expression::HeredocTemplate(_) => match self.ast(expr, 0) {
+                crate::model::expr::Expr { kind: crate::model::expr::ExprKind::String(s), .. } => Value::String(s),
+                ast => self.expression(span, ast),
+            },
             // `(x)` is the node of `x`, with the inner span.
             Expression::Parenthesis(paren) => return self.expr(paren.inner()),
             Expression::Variable(_)
@@ -106,9 +111,13 @@ impl Converter<'_> {
             | Expression::Traversal(_)
             | Expression::UnaryOp(_)
             | Expression::BinaryOp(_)
-            | Expression::ForExpr(_) => Value::Expr(self.slice(span).into()),
+            | Expression::ForExpr(_) => self.expression(span, self.ast(expr, 0)),
         };
         Node::new(span, value)
+    }
+
+    fn expression(&self, span: Span, ast: crate::model::expr::Expr) -> Value {
+        Value::Expr(Box::new(ExprTree { text: self.slice(span).into(), ast }))
     }
 
     fn object_entries(&self, object: &Object) -> Vec<Entry> {
@@ -124,25 +133,6 @@ impl Converter<'_> {
                 Entry { key: crate::span::Spanned::new(key_span, key_text), value: self.expr(value.expr()) }
             })
             .collect()
-    }
-
-    /// A template made only of literals is a plain string; anything with an
-    /// interpolation or directive stays an expression. Heredoc text has its line
-    /// endings normalised to `\n` (hcl-edit already does so for `<<-` heredocs).
-    fn template(&self, template: &Template, span: Span, heredoc: bool) -> Value {
-        let mut out = String::new();
-        for element in template {
-            match element {
-                Element::Literal(literal) => out.push_str(literal.value()),
-                Element::Interpolation(_) | Element::Directive(_) => {
-                    return Value::Expr(self.slice(span).into());
-                }
-            }
-        }
-        if heredoc && out.contains('\r') {
-            out = out.replace("\r\n", "\n");
-        }
-        Value::String(out.into())
     }
 }
 
@@ -287,7 +277,7 @@ mod tests {
                 (Want::Bool(w), Value::Bool(v)) => assert_eq!(v, w, "value of {path:?}"),
                 (Want::Null, Value::Null) => {}
                 (Want::Expr, Value::Expr(v)) => {
-                    assert_eq!(&**v, *span_text, "expr text of {path:?}");
+                    assert_eq!(&*v.text, *span_text, "expr text of {path:?}");
                 }
                 (Want::Map(n), Value::Map(v)) => assert_eq!(v.len(), *n, "entries of {path:?}"),
                 (Want::Seq(n), Value::Seq(v)) => assert_eq!(v.len(), *n, "items of {path:?}"),
@@ -506,8 +496,8 @@ EOT
         let lifecycle = at(&root, &["resource", "aws_security_group", "web", "lifecycle"]);
         assert_eq!(&MAIN_TF[lifecycle.span.range()], "lifecycle { ignore_changes = [tags] }");
         assert_eq!(
-            lifecycle.path(&["ignore_changes"]).map(|n| n.items()[0].value.clone()),
-            Some(Value::Expr("tags".into()))
+            lifecycle.path(&["ignore_changes"]).and_then(|n| n.items()[0].as_expr()).map(|e| (&*e.text, &e.ast.kind)),
+            Some(("tags", &crate::model::expr::ExprKind::Variable("tags".into())))
         );
 
         // Attribute and object key spans are the bare tokens.
@@ -525,9 +515,9 @@ EOT
         let root = parse_root(MAIN_TF);
         let mut exprs = 0;
         root.walk(&mut |node| {
-            if let Value::Expr(text) = &node.value {
+            if let Value::Expr(e) = &node.value {
                 exprs += 1;
-                assert!(hcl::edit::parser::parse_expr(text).is_ok(), "{text:?} does not re-parse");
+                assert!(hcl::edit::parser::parse_expr(&e.text).is_ok(), "{:?} does not re-parse", e.text);
             }
         });
         assert_eq!(exprs, 19);
@@ -793,7 +783,7 @@ inputs = {
             assert_eq!(&text[node.span.range()], span_text, "{name}: span");
             match (want, &node.value) {
                 (Want::Str(w), Value::String(v)) | (Want::Num(w), Value::Number(v)) => assert_eq!(&**v, *w, "{name}"),
-                (Want::Expr, Value::Expr(v)) => assert_eq!(&**v, span_text, "{name}"),
+                (Want::Expr, Value::Expr(v)) => assert_eq!(&*v.text, span_text, "{name}"),
                 (Want::Map(n), Value::Map(v)) => assert_eq!(v.len(), *n, "{name}"),
                 (want, got) => panic!("{name}: wanted {want:?}, got {got:?}"),
             }
@@ -955,7 +945,8 @@ inputs = {
                         root.walk(&mut |node| {
                             let slice = text.get(node.span.range()).expect("span on char boundaries");
                             if let Value::Expr(e) = &node.value {
-                                assert_eq!(&**e, slice, "{text:?}");
+                                assert_eq!(&*e.text, slice, "{text:?}");
+                                assert_eq!(e.ast.span, node.span, "{text:?}");
                             }
                         });
                     }

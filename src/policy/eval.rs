@@ -328,8 +328,7 @@ pub fn evaluate(policy: &Policy, file: &FileCx<'_>) -> Vec<Hit> {
 /// Evaluates an env-var policy on one subject (a dotenv file, a CI job with
 /// what it inherits, a compose service): hits may lie in any file of the unit.
 pub fn evaluate_subject(policy: &Policy, subject: &Subject<'_>, unit: &UnitCx<'_>) -> Vec<Hit> {
-    let home = unit.file(subject.anchor.file);
-    if policy.kinds.as_ref().is_some_and(|k| !k.contains(&home.kind)) {
+    if policy.kinds.as_ref().is_some_and(|k| !k.contains(&subject.file_kind(unit.files))) {
         return Vec::new();
     }
     let carriers = subject

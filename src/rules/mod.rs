@@ -7,6 +7,7 @@ pub mod env;
 pub mod general;
 pub mod git;
 pub mod secrets;
+pub mod terraform;
 
 use crate::policy::PolicyRule;
 use crate::rule::Rule;
@@ -33,6 +34,11 @@ pub fn builtin() -> Vec<Box<dyn Rule>> {
         Box::new(env::CrossEnvReference),
         Box::new(env::ProdDbNotReplica),
         Box::new(env::RequiredEnvKeys),
+        Box::new(terraform::InvalidEnvTag),
+        Box::new(terraform::MissingRequiredTags),
+        Box::new(terraform::ProdDbNoDeletionProtection),
+        Box::new(terraform::ProdDbPublic),
+        Box::new(terraform::ProdDbUnencrypted),
     ];
     rules.extend(crate::policy::builtin().into_iter().map(|p| Box::new(PolicyRule::new(p)) as Box<dyn Rule>));
     rules.sort_by(|a, b| a.meta().id.cmp(&b.meta().id));

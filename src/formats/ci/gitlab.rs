@@ -672,6 +672,7 @@ mod tests {
                     config_rel: (*path).to_owned(),
                     reported: true,
                     secrets: Vec::new(),
+                    context: false,
                 }
             })
             .collect()

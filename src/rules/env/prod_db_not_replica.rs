@@ -154,7 +154,7 @@ impl Rule for ProdDbNotReplica {
         let options: ReplicaOptions = unit.settings.rule_options(&META.id);
         let kinds = options.kinds.as_deref().unwrap_or(&DEFAULT_KINDS);
         let Some(pattern) = options.pattern.as_ref().or(DEFAULT_RE.as_ref()) else { return };
-        if !kinds.contains(&unit.file(subject.anchor.file).kind) {
+        if !kinds.contains(&subject.file_kind(unit.files)) {
             return;
         }
         for sc in &subject.carriers {

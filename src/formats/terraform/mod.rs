@@ -1,4 +1,14 @@
-//! Terraform structure over the generic tree: resources and their bodies.
+//! Terraform: structure over the generic tree (resources and their bodies), the
+//! expression evaluator ([`eval`], [`funcs`], [`value`]), root modules evaluated
+//! per environment ([`module`]), taggable resource types ([`taggable`]).
+
+pub mod eval;
+pub mod funcs;
+pub mod layout;
+pub mod module;
+pub mod taggable;
+pub mod tags;
+pub mod value;
 
 use crate::model::Node;
 use crate::span::Span;
