@@ -77,7 +77,8 @@ class Gen:
             n = offset + i
             tags = (
                 "\n  tags = merge(local.tags, {\n    component = \"c" + str(n) + "\"\n  })"
-                if kind != "aws_iam_role"
+                # a few resources forget their tags, as in real repositories
+                if kind != "aws_iam_role" or self.rng.random() > 0.03
                 else ""
             )
             out.append(f'resource "{kind}" "r{n}" {{\n  {body.replace("{n}", str(n))}{tags}\n}}\n')
@@ -118,7 +119,8 @@ class Gen:
 
     def shared_root(self, service: str) -> None:
         base = f"infra/shared/{service}"
-        self.put(f"{base}/main.tf", 'locals {\n  name = "shared"\n  tags = {}\n  log_level = "info"\n}\n\n' + self.resources(10, 3))
+        self.put(f"{base}/main.tf", 'provider "aws" {\n  default_tags {\n    tags = {\n      env   = var.environment\n      owner = "platform"\n    }\n  }\n}\n\nvariable "environment" {\n  type = string\n}\n\n'
+            + 'locals {\n  name = "shared"\n  tags = { service = "shared" }\n  log_level = "info"\n}\n\n' + self.resources(10, 3))
         for env in ENVS:
             self.put(f"{base}/env/{env}.tfvars", f'environment = "{env}"\n')
 

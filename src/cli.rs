@@ -115,6 +115,10 @@ pub struct ScanArgs {
     /// Hide the findings recorded in this baseline file (`envlint baseline`).
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// Print where the time went, phase by phase and rule by rule, to stderr
+    /// (a Markdown table, after the report).
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(Debug, Args)]

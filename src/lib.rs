@@ -26,6 +26,7 @@ pub mod rules;
 pub mod secrets;
 pub mod snippet;
 pub mod source;
+pub mod stats;
 pub mod span;
 
 use std::io::Write;

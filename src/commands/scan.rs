@@ -39,13 +39,21 @@ pub(crate) fn apply_rule_args(p: &mut super::Prepared, args: &RuleArgs) -> Resul
 
 /// `envlint scan`.
 pub fn run(args: &ScanArgs, term: Terminal, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Report> {
+    if args.timings {
+        crate::stats::enable();
+    }
+    let t = crate::stats::start();
     let mut p = super::prepare(&args.walk, &args.rules.policies)?;
     apply_rule_args(&mut p, &args.rules)?;
     let baseline = args.baseline.as_deref().map(super::baseline::load).transpose()?;
+    t.stop(crate::stats::Phase::Setup, 0, 0);
     let mut scan = super::run_scan(&p, true)?;
+    let t = crate::stats::start();
     if let Some(keys) = &baseline {
         super::baseline::apply(&mut scan, keys);
     }
+    t.stop(crate::stats::Phase::Finish, 0, 0);
+    let t = crate::stats::start();
     for w in &scan.warnings {
         writeln!(err, "warning: {}", snippet::escape(w)).into_diagnostic()?;
     }
@@ -86,6 +94,10 @@ pub fn run(args: &ScanArgs, term: Terminal, out: &mut dyn Write, err: &mut dyn W
     sink.flush().into_diagnostic()?;
     if args.output.is_some() || args.format != Format::Human {
         writeln!(err, "{}", report::summary_line(&scan)).into_diagnostic()?;
+    }
+    t.stop(crate::stats::Phase::Report, 0, 0);
+    if args.timings {
+        write!(err, "\n{}", crate::stats::render()).into_diagnostic()?;
     }
     let threshold = match args.fail_on {
         FailOn::Error => Some(Severity::Error),

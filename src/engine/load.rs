@@ -9,6 +9,7 @@ use crate::model::Document;
 use crate::parse::{self, ParseError};
 use crate::source::SourceFile;
 use crate::span::Span;
+use crate::stats::{self, Phase};
 
 /// A read and parsed file, before any rule runs.
 pub struct Loaded {
@@ -47,15 +48,21 @@ pub fn read(
         Ok(_) => {}
         Err(e) => return Err(unreadable(e)),
     }
+    let t = stats::start();
     let bytes = std::fs::read(abs).map_err(unreadable)?;
+    t.stop(Phase::Read, 1, bytes.len() as u64);
     super::injected_panic("parse", rel);
     text(rel, bytes, kind, env_rules, config_rel).ok_or(NotLoaded::Binary)
 }
 
 /// Decodes and parses `bytes` as the file `rel`; `None` for a binary file.
 pub fn text(rel: &str, bytes: Vec<u8>, kind: FileKind, env_rules: &EnvRules<'_>, config_rel: &str) -> Option<Loaded> {
+    let t = stats::start();
+    let len = bytes.len() as u64;
     let (text, decode_error) = decode(bytes, kind)?;
     let source = Arc::new(SourceFile::new(rel, text));
+    t.stop(Phase::Decode, 1, len);
+    let t = stats::start();
     let (doc, parse_error) = match decode_error {
         Some(e) => (None, Some(e)),
         None => match parse_kind(kind, rel, &source.text) {
@@ -64,8 +71,13 @@ pub fn text(rel: &str, bytes: Vec<u8>, kind: FileKind, env_rules: &EnvRules<'_>,
             None => (None, None),
         },
     };
+    if kind.is_structured() {
+        t.stop(Phase::Parse(kind), 1, len);
+    }
+    let t = stats::start();
     let query = EnvQuery { scan_path: rel, config_path: config_rel, repo_path: rel, kind };
     let (env, tf_variable_env) = env_rules.infer(&query, doc.as_ref(), &source);
+    t.stop(Phase::Env, 1, 0);
     Some(Loaded { source, kind, doc, parse_error, env, tf_variable_env })
 }
 

@@ -33,6 +33,7 @@ use crate::env::{EnvRules, FileEnv};
 use crate::finding::{Finding, Severity};
 use crate::repo::{self, IgnoreTree, RepoFile, Tracked};
 use crate::rule::Rule;
+use crate::stats::{self, Phase};
 
 pub use load::parse_kind;
 
@@ -147,6 +148,7 @@ fn canonical(p: &Path) -> PathBuf {
 /// Runs a scan.
 pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>]) -> ScanOutput {
     // 1. discover
+    let t = stats::start();
     let tree = Arc::new(IgnoreTree::new(input.root));
     let (mut found, warnings) = repo::files(input.root, input.threads, &tree, input.tracked);
     // Files named on the command line are scanned even when git ignores them
@@ -182,9 +184,13 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
         }
     }
 
+    t.stop(Phase::Walk, candidates.len() as u64, 0);
+
     // 2. context and units
+    let t = stats::start();
     let env_rules = EnvRules { flags: input.env_flags, config: &settings.env_globs, table: &settings.envs };
     let (context, units) = context::build(&mut candidates, &env_rules, settings.max_file_size, &config_rel);
+    t.stop(Phase::Context, 0, 0);
 
     // 3. units with a reported file
     let scanner = crate::secrets::Scanner::new(settings.secrets_allow.clone());
@@ -202,7 +208,9 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
         .iter()
         .filter(|u| u.files.iter().chain(&u.context).any(|&i| input.report.includes(&candidates[i].file.rel)))
         .collect();
+    let t = stats::start();
     let results: Vec<unit::UnitResult> = wanted.par_iter().map(|u| unit::run(u, &candidates, &shared)).collect();
+    t.stop(Phase::Units, wanted.len() as u64, 0);
 
     let mut out = ScanOutput { warnings, ..ScanOutput::default() };
     out.warnings.extend(context.warnings.iter().cloned());
@@ -227,6 +235,7 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
     out.findings.dedup_by(|a, b| a.sort_key() == b.sort_key() && a.related == b.related);
 
     // 4. project
+    let t = stats::start();
     if input.run_rules {
         // Every file of the repository, as small facts (read or not).
         for c in &candidates {
@@ -268,7 +277,10 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
         }
     }
 
+    t.stop(Phase::Project, 0, 0);
+
     // 5. suppressions, then sort
+    let t = stats::start();
     let known: Vec<&str> = rules.iter().map(|r| &*r.meta().id).collect();
     out.warnings.extend(suppress::apply(&mut out.findings, &mut suppressions, &known));
     if input.run_rules {
@@ -277,6 +289,7 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
     out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out.warnings.sort();
     out.warnings.dedup();
+    t.stop(Phase::Finish, 0, 0);
     out
 }
 

@@ -14,6 +14,7 @@ use crate::env::{EnvRules, EnvSource, FileEnv, JobEnv};
 use crate::finding::Finding;
 use crate::rule::{Emitter, FileCx, Loc, RawFinding, Rule, Subject, UnitCx, UnitFile};
 use crate::secrets::Scanner;
+use crate::stats::{self, Phase};
 
 use super::context::{Candidate, Context, Unit};
 use super::load::{self, Loaded, NotLoaded};
@@ -155,7 +156,9 @@ fn check(inputs: Vec<Input>, shared: &Shared<'_>, mut out: UnitResult) -> UnitRe
     terraform_root_env(&mut files, &tf_variable_envs);
     compose_env_file_env(&mut files, shared.context);
     // CI jobs: what the subjects say (an environment inherited through `extends:`).
+    let t = stats::start();
     let jobs = job_envs(&files, shared.settings);
+    t.stop(Phase::Subjects, 0, 0);
     for (f, list) in files.iter_mut().zip(jobs) {
         if !list.is_empty() {
             f.env.jobs = list;
@@ -166,7 +169,10 @@ fn check(inputs: Vec<Input>, shared: &Shared<'_>, mut out: UnitResult) -> UnitRe
     if rules_on {
         for f in files.iter_mut().filter(|f| f.reported && !f.context) {
             if scans_secrets(f, shared) {
-                match crate::isolate::run(|| shared.scanner.scan(&f.source.text)) {
+                let t = stats::start();
+                let scanned = crate::isolate::run(|| shared.scanner.scan(&f.source.text));
+                t.stop(Phase::Secrets, 1, f.source.text.len() as u64);
+                match scanned {
                     Ok(hits) => f.secrets = hits,
                     Err(panic) => {
                         out.failures += 1;
@@ -182,6 +188,7 @@ fn check(inputs: Vec<Input>, shared: &Shared<'_>, mut out: UnitResult) -> UnitRe
     let completer = super::complete::Completer::new(&files, shared.scanner);
     if rules_on {
         let raw = run_rules(&files, shared, &mut out);
+        let t = stats::start();
         let keep: Vec<RawFinding> = raw
             .into_iter()
             .filter(|r| {
@@ -205,7 +212,9 @@ fn check(inputs: Vec<Input>, shared: &Shared<'_>, mut out: UnitResult) -> UnitRe
                 ));
             }
         }
+        t.stop(Phase::Complete, 0, 0);
     }
+    let t = stats::start();
     for (n, (f, (class, tracked))) in files.iter().zip(extra).enumerate() {
         let n = n as u32;
         // A context file's rows, suppressions and facts are its own unit's.
@@ -237,6 +246,7 @@ fn check(inputs: Vec<Input>, shared: &Shared<'_>, mut out: UnitResult) -> UnitRe
             last_line: needs_spots.then(|| spot(f.source.line_span(f.source.line_count()))),
         });
     }
+    t.stop(Phase::Complete, 0, 0);
     out
 }
 
@@ -260,7 +270,10 @@ fn run_rules(files: &[UnitFile], shared: &Shared<'_>, out: &mut UnitResult) -> V
     let settings = shared.settings;
     let table = &settings.envs;
     let unit = UnitCx { files, settings };
-    let mut subjects = match crate::isolate::run(|| crate::formats::subjects::subjects(files, table)) {
+    let t = stats::start();
+    let subjects = crate::isolate::run(|| crate::formats::subjects::subjects(files, table));
+    t.stop(Phase::Subjects, 0, 0);
+    let mut subjects = match subjects {
         Ok(s) => s,
         Err(panic) => {
             out.failures += 1;
@@ -271,7 +284,10 @@ fn run_rules(files: &[UnitFile], shared: &Shared<'_>, out: &mut UnitResult) -> V
     // A Terraform root: one subject per environment it is evaluated with.
     if files.iter().any(|f| f.kind == FileKind::Terraform && !f.context) {
         let layout = &shared.context.terraform;
-        match crate::isolate::run(|| crate::formats::terraform::module::subjects(files, layout, table)) {
+        let t = stats::start();
+        let evaluated = crate::isolate::run(|| crate::formats::terraform::module::subjects(files, layout, table));
+        t.stop(Phase::Terraform, 1, 0);
+        match evaluated {
             Ok(s) => subjects.extend(s),
             Err(panic) => {
                 out.failures += 1;
@@ -281,13 +297,17 @@ fn run_rules(files: &[UnitFile], shared: &Shared<'_>, out: &mut UnitResult) -> V
         }
     }
     let mut raw = Vec::new();
+    let mut timings: Vec<(&str, std::time::Duration, u64)> = Vec::new();
     for rule in shared.rules {
         let meta = rule.meta();
         if !settings.rule_enabled_anywhere(meta) {
             continue;
         }
+        let t = stats::start();
+        let mut calls = 0u64;
         let severity = settings.severity.get(&*meta.id).copied().unwrap_or(meta.severity);
         let mut call = |what: &str, here: u32, env: Option<crate::env::Env>, f: &dyn Fn(&mut Emitter<'_>)| {
+            calls += 1;
             let path = files.get(here as usize).map_or("", |f| &*f.source.path);
             let result = crate::isolate::run(|| {
                 injected_panic("rule", path);
@@ -344,7 +364,11 @@ fn run_rules(files: &[UnitFile], shared: &Shared<'_>, out: &mut UnitResult) -> V
             let first = files.iter().position(|f| f.reported && !f.context).unwrap_or(0) as u32;
             raw.extend(call("unit", first, None, &|e| rule.check_unit(&unit, e)));
         }
+        if stats::enabled() {
+            timings.push((&meta.id, t.elapsed(), calls));
+        }
     }
+    stats::add_rules(&timings);
     raw
 }
 
