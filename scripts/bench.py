@@ -122,7 +122,7 @@ def main(argv: list[str]) -> int:
         print(f"\n**envlint / ripgrep: {median(ratios):.2f}x** (median of {a.runs} paired ratios; "
               f"min {min(ratios):.2f}, max {max(ratios):.2f}); {findings} findings.\n")
 
-        stats = subprocess.run([*scan, "--stats", tree], capture_output=True, text=True).stderr
+        stats = subprocess.run([*scan, "--timings", tree], capture_output=True, text=True).stderr
         block = [l for l in stats.splitlines() if l.startswith("|")]
         if block:
             print("Time per phase (`--stats`; CPU time summed over threads):\n")

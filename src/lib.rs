@@ -26,8 +26,8 @@ pub mod rules;
 pub mod secrets;
 pub mod snippet;
 pub mod source;
-pub mod stats;
 pub mod span;
+pub mod stats;
 
 use std::io::Write;
 use std::path::Path;

@@ -1,7 +1,7 @@
 //! A file's text, held once, and the one place that maps byte offsets to line/column.
 //! Depends only on `span`.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::span::Span;
 
@@ -12,41 +12,59 @@ pub struct LineCol {
     pub column: u32,
 }
 
-/// One scanned file's text and its line index.
+/// One scanned file's text and its line index (built on first use: most files
+/// of a scan are only searched, never located in).
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     /// Path relative to the scan root, with `/` separators.
     pub path: Arc<str>,
     pub text: Arc<str>,
-    line_starts: Vec<u32>,
+    line_starts: OnceLock<Vec<u32>>,
 }
 
 impl SourceFile {
     pub fn new(path: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> Self {
-        let text: Arc<str> = text.into();
-        // A line ends at `\n`, `\r\n`, or a lone `\r` (old Mac files): the same
-        // lines that editors, YAML and the human report's snippets see.
-        let bytes = text.as_bytes();
-        let mut line_starts = vec![0u32];
-        line_starts.extend(
-            bytes
-                .iter()
-                .enumerate()
-                .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
-                .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
-        );
-        Self { path: path.into(), text, line_starts }
+        Self { path: path.into(), text: text.into(), line_starts: OnceLock::new() }
+    }
+
+    /// Byte offsets where lines start. A line ends at `\n`, `\r\n`, or a lone
+    /// `\r` (old Mac files): the same lines that editors, YAML and the human
+    /// report's snippets see.
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            let bytes = self.text.as_bytes();
+            let mut starts = vec![0u32];
+            for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+                if bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n') {
+                    starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
+                }
+            }
+            starts
+        })
+    }
+
+    /// The length in bytes of the longest line (without its line ending).
+    pub fn longest_line(&self) -> usize {
+        let bytes = self.text.as_bytes();
+        let mut longest = 0;
+        let mut start = 0;
+        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            longest = longest.max(i - start);
+            start = i + 1;
+        }
+        longest.max(bytes.len() - start)
     }
 
     /// Line and column of a byte offset. An offset inside a multi-byte character or
     /// past the end is clamped to the nearest valid position before it.
     pub fn line_col(&self, offset: u32) -> LineCol {
         let offset = (offset as usize).min(self.text.len());
-        let line_idx = match self.line_starts.binary_search(&(offset as u32)) {
+        let line_starts = self.line_starts();
+        let line_idx = match line_starts.binary_search(&(offset as u32)) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let start = self.line_starts[line_idx] as usize;
+        let start = line_starts[line_idx] as usize;
         let mut end = offset;
         while !self.text.is_char_boundary(end) {
             end -= 1;
@@ -57,16 +75,17 @@ impl SourceFile {
 
     /// Number of lines (a trailing line break does not start a new line).
     pub fn line_count(&self) -> u32 {
-        let n = self.line_starts.len() as u32;
+        let n = self.line_starts().len() as u32;
         if self.text.ends_with('\n') || self.text.ends_with('\r') { n - 1 } else { n }.max(1)
     }
 
     /// The text of 1-based `line`, without its line ending (`\n` or `\r\n`).
     pub fn line_text(&self, line: u32) -> &str {
-        let Some(&start) = self.line_starts.get(line.saturating_sub(1) as usize) else {
+        let starts = self.line_starts();
+        let Some(&start) = starts.get(line.saturating_sub(1) as usize) else {
             return "";
         };
-        let end = self.line_starts.get(line as usize).map_or(self.text.len(), |&e| e as usize);
+        let end = starts.get(line as usize).map_or(self.text.len(), |&e| e as usize);
         let line = &self.text[start as usize..end];
         let line = line.strip_suffix('\n').unwrap_or(line);
         line.strip_suffix('\r').unwrap_or(line)
@@ -74,7 +93,7 @@ impl SourceFile {
 
     /// Byte span of 1-based `line`, without its line ending.
     pub fn line_span(&self, line: u32) -> Span {
-        let Some(&start) = self.line_starts.get(line.saturating_sub(1) as usize) else {
+        let Some(&start) = self.line_starts().get(line.saturating_sub(1) as usize) else {
             return Span::at(self.text.len());
         };
         let len = self.line_text(line).len();
@@ -90,6 +109,23 @@ impl SourceFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn longest_line_table() {
+        // (text, longest line in bytes)
+        let cases: &[(&str, usize)] = &[
+            ("", 0),
+            ("abc", 3),
+            ("ab\nabcd\n", 4),
+            ("abcd\r\nab", 4),
+            ("a\rabc", 3),
+            ("é\n", 2),
+            ("x\n\n\nabcdef", 6),
+        ];
+        for &(text, want) in cases {
+            assert_eq!(SourceFile::new("f", text).longest_line(), want, "{text:?}");
+        }
+    }
 
     #[test]
     fn line_col_table() {

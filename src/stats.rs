@@ -115,13 +115,7 @@ impl Phase {
     fn is_wall(self) -> bool {
         matches!(
             self,
-            Phase::Setup
-                | Phase::Walk
-                | Phase::Context
-                | Phase::Units
-                | Phase::Project
-                | Phase::Finish
-                | Phase::Report
+            Phase::Setup | Phase::Walk | Phase::Context | Phase::Units | Phase::Project | Phase::Finish | Phase::Report
         )
     }
 }
@@ -217,7 +211,8 @@ pub fn render() -> String {
     let total = START.lock().unwrap_or_else(std::sync::PoisonError::into_inner).map(|t| t.elapsed());
     let mut out = String::new();
     let _ = writeln!(out, "| phase | time | kind | items | MB |\n|---|---:|---|---:|---:|");
-    let phases = FIXED.iter().copied().take(5).chain(KINDS.iter().map(|k| Phase::Parse(*k))).chain(FIXED[5..].iter().copied());
+    let phases =
+        FIXED.iter().copied().take(5).chain(KINDS.iter().map(|k| Phase::Parse(*k))).chain(FIXED[5..].iter().copied());
     for phase in phases {
         let s = &SLOTS_DATA[phase.slot()];
         let nanos = s.nanos.load(Ordering::Relaxed);

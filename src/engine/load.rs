@@ -42,17 +42,61 @@ pub fn read(
     config_rel: &str,
 ) -> Result<Loaded, NotLoaded> {
     let unreadable = |e: std::io::Error| NotLoaded::Unreadable(format!("cannot read {rel}: {e}"));
-    match std::fs::symlink_metadata(abs) {
-        Ok(m) if !m.is_file() => return Err(NotLoaded::Skipped),
-        Ok(m) if m.len() > max_size => return Err(NotLoaded::Large),
-        Ok(_) => {}
-        Err(e) => return Err(unreadable(e)),
-    }
     let t = stats::start();
-    let bytes = std::fs::read(abs).map_err(unreadable)?;
+    let bytes = read_regular(abs, max_size).map_err(|e| match e {
+        ReadError::NotRegular => NotLoaded::Skipped,
+        ReadError::Large => NotLoaded::Large,
+        ReadError::Io(e) => unreadable(e),
+    })?;
     t.stop(Phase::Read, 1, bytes.len() as u64);
     super::injected_panic("parse", rel);
     text(rel, bytes, kind, env_rules, config_rel).ok_or(NotLoaded::Binary)
+}
+
+enum ReadError {
+    NotRegular,
+    Large,
+    Io(std::io::Error),
+}
+
+/// The bytes of a regular file of at most `max_size` bytes, with one path lookup:
+/// opened without following a symbolic link and without blocking (a FIFO put in
+/// place since the walk is not waited on), then checked on the open file.
+fn read_regular(abs: &std::path::Path, max_size: u64) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    #[cfg(not(unix))]
+    match std::fs::symlink_metadata(abs) {
+        Ok(m) if !m.is_file() => return Err(ReadError::NotRegular),
+        Ok(_) => {}
+        Err(e) => return Err(ReadError::Io(e)),
+    }
+    let file = match options.open(abs) {
+        Ok(f) => f,
+        #[cfg(unix)]
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Err(ReadError::NotRegular),
+        Err(e) => return Err(ReadError::Io(e)),
+    };
+    let meta = file.metadata().map_err(ReadError::Io)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    if meta.len() > max_size {
+        return Err(ReadError::Large);
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
+    // At most one byte past the limit: a file that grew since is still refused.
+    file.take(max_size.saturating_add(1)).read_to_end(&mut bytes).map_err(ReadError::Io)?;
+    if bytes.len() as u64 > max_size {
+        return Err(ReadError::Large);
+    }
+    Ok(bytes)
 }
 
 /// Decodes and parses `bytes` as the file `rel`; `None` for a binary file.
