@@ -70,9 +70,8 @@ pub fn build(
         .par_iter()
         .map(|&i| {
             let c = &candidates[i];
-            let loaded = crate::isolate::run(|| {
-                load::read(&c.file.abs, &c.file.rel, c.kind(), max_size, env_rules, &config_rel(&c.file))
-            });
+            let loaded =
+                crate::isolate::run(|| load::read(&c.file, c.kind(), max_size, env_rules, &config_rel(&c.file)));
             match loaded {
                 Ok(Ok(l)) => (i, Some(l), None),
                 Ok(Err(load::NotLoaded::Unreadable(w))) => (i, None, Some(w)),
@@ -137,7 +136,7 @@ pub fn build(
         }
         let c = &candidates[i];
         let rel = c.file.rel.clone();
-        let Ok(l) = load::read(&c.file.abs, &c.file.rel, c.kind(), max_size, env_rules, &config_rel(&c.file)) else {
+        let Ok(l) = load::read(&c.file, c.kind(), max_size, env_rules, &config_rel(&c.file)) else {
             continue;
         };
         let targets = gitlab_includes(l.doc.as_ref().and_then(|d| d.root()), &index, candidates);
