@@ -92,11 +92,11 @@ pub struct Io<'a> {
 /// Runs a command; returns the exit code (0 clean, 1 findings, 3 incomplete), or
 /// an error that the caller prints and maps to exit code 2.
 pub fn run(cli: Cli, term: Terminal, io: Io<'_>) -> Result<u8, Report> {
-    let (color, stderr_color) = term.colors(cli.color);
+    let (color, _) = term.colors(cli.color);
     let Io { out, err, stdin, progress } = io;
     match cli.command {
         Command::Scan(args) => {
-            let streams = commands::scan::Streams { color, stderr_color, out, err, stdin, progress };
+            let streams = commands::scan::Streams { color, out, err, stdin, progress };
             commands::scan::run(&args, streams)
         }
         Command::Envs(args) => commands::envs::run(&args, out),

@@ -43,8 +43,6 @@ pub(crate) fn apply_rule_args(p: &mut super::Prepared, args: &RuleArgs) -> Resul
 pub struct Streams<'a> {
     /// Colour on standard output (the human report, when not written to a file).
     pub color: bool,
-    /// Colour on standard error.
-    pub stderr_color: bool,
     pub out: &'a mut dyn Write,
     pub err: &'a mut dyn Write,
     pub stdin: &'a mut dyn Read,
@@ -54,7 +52,7 @@ pub struct Streams<'a> {
 
 /// `envlint scan`.
 pub fn run(args: &ScanArgs, io: Streams<'_>) -> Result<u8, Report> {
-    let Streams { color, stderr_color: _, out, err, stdin, progress } = io;
+    let Streams { color, out, err, stdin, progress } = io;
     check_output(args)?;
     if args.statistics && !matches!(args.format, Format::Human | Format::Json) {
         return Err(miette!(
