@@ -6,7 +6,8 @@
 //!
 //! `cargo run --release --example secrets_bench -- [--size-mb 100] [--threads N] [--runs 3] [--quick] [--detail]`
 //! (`--quick`: only the default strategy; `--detail`: hits per detector;
-//! `--dir PATH`: benchmark the UTF-8 text files under PATH instead of the generated corpus)
+//! `--dir PATH`: benchmark the UTF-8 text files under PATH instead of the generated corpus;
+//! `--print-keywords`: print the detectors' keywords, one per line, and exit)
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 use std::fmt::Write as _;
@@ -310,6 +311,13 @@ fn ripgrep(args: &[String], dir: &Path, runs: usize) -> Option<(Duration, usize)
 }
 
 fn main() {
+    if std::env::args().any(|a| a == "--print-keywords") {
+        // the keyword list, for scripts/bench.py's ripgrep floor
+        for k in Scanner::keywords() {
+            println!("{k}");
+        }
+        return;
+    }
     let args: Vec<String> = std::env::args().collect();
     let flag = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)?.parse::<usize>().ok());
     let size_mb = flag("--size-mb").unwrap_or(100);

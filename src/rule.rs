@@ -203,6 +203,13 @@ pub struct Subject<'a> {
     pub reason: String,
     /// Every env-var setting it has, its own and inherited, in the order they apply.
     pub carriers: Vec<SubjectCarrier>,
+    /// What it is as its tool sees it (a GitLab job in its pipeline, a GitHub
+    /// job in its workflow, a compose service in its project), for the rules
+    /// about CI and compose.
+    pub view: Option<crate::formats::subjects::View<'a>>,
+    /// Places that make it what it is, shown with every finding about it (the
+    /// override file that runs a base file's service in prod).
+    pub related: Vec<(Loc, String)>,
 }
 
 impl Subject<'_> {

@@ -193,6 +193,12 @@ fn malformed_policy_exits_two_pointing_at_the_span() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("unknown environment `stagign`"), "{err}");
     assert!(err.contains("policy.yaml:5:16]"), "{err}");
+
+    // a match's own `environments:` is checked the same way
+    let narrowed = SAFE_MODE.replace("  value: {not: truthy}", "  value: {not: truthy}\n  environments: [prdo]");
+    let (code, err) = scan_with_policy(&narrowed);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("unknown environment `prdo`"), "{err}");
 }
 
 #[test]

@@ -193,9 +193,12 @@ fn render(files: &[FileRow], prefix: &str, rules: &[Box<dyn Rule>]) -> String {
         s.push('\n');
     }
     s.push_str(
-        "# Safety flags every prod configuration must set (the required-env-keys rule):\n\
+        "# Safety flags every configuration of a known environment must set (the\n\
+         # required-env-keys rule checks nothing until keys are given):\n\
          # [rules.required-env-keys]\n\
-         # keys = [\"SAFE_MODE\", \"AUTOMATION_ENABLED\"]\n\n",
+         # keys = [\"SAFE_MODE\", \"AUTOMATION_ENABLED\"]\n\
+         # [rules.required-env-keys.env.prod]      # more for one environment\n\
+         # keys = [\"PAYOUTS_*\"]\n\n",
     );
     s.push_str(
         "# [secrets]\n# allow = [\"EXAMPLE_[A-Z0-9]+\"]      # regexes for known-fake values\n\n\

@@ -170,9 +170,8 @@ fn gitlab_includes(root: Option<&Node>, index: &HashMap<String, usize>, candidat
         }
         let path = path.trim_start_matches('/');
         if path.contains('*') {
-            // A pattern from a file in the repository: bounded by the glob guard.
-            if let Ok(glob) = crate::glob::matcher(path) {
-                out.extend((0..candidates.len()).filter(|&i| glob.is_match(&candidates[i].file.rel)));
+            if let Some(re) = gitlab_wildcard(path) {
+                out.extend((0..candidates.len()).filter(|&i| re.is_match(&candidates[i].file.rel)));
             }
         } else if let Some(&i) = normalize(path).and_then(|p| index.get(&p)) {
             out.push(i);
@@ -181,6 +180,17 @@ fn gitlab_includes(root: Option<&Node>, index: &HashMap<String, usize>, candidat
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// An `include: local:` wildcard as GitLab expands it: everything is literal
+/// but `*` (any characters but `/`), `**` (any characters) and `**/` (any
+/// folders, or none). Patterns come from files in the repository: bounded.
+fn gitlab_wildcard(pattern: &str) -> Option<regex::Regex> {
+    if pattern.len() > 256 {
+        return None;
+    }
+    let escaped = regex::escape(pattern).replace(r"\*\*/", "(?:.*/)?").replace(r"\*\*", ".*").replace(r"\*", "[^/]*");
+    regex::RegexBuilder::new(&format!("^{escaped}$")).size_limit(1 << 20).build().ok()
 }
 
 /// Pipelines (a GitLab CI file with everything it includes, transitively) and
@@ -242,6 +252,24 @@ pub fn normalize(path: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::normalize;
+
+    #[test]
+    fn gitlab_wildcards() {
+        let cases: &[(&str, &str, bool)] = &[
+            (".gitlab/ci/*.yml", ".gitlab/ci/build.yml", true),
+            (".gitlab/ci/*.yml", ".gitlab/ci/sub/build.yml", false),
+            (".gitlab/ci/**/*.yml", ".gitlab/ci/build.yml", true),
+            (".gitlab/ci/**/*.yml", ".gitlab/ci/a/b/build.yml", true),
+            ("configs/**.yml", "configs/a/b.yml", true),
+            ("configs/*.yml", "configs/x.yaml", false),
+            ("ci/[ab].yml", "ci/a.yml", false),
+            ("ci/[ab].yml", "ci/[ab].yml", true),
+        ];
+        for &(pattern, path, want) in cases {
+            let re = super::gitlab_wildcard(pattern).expect("compiles");
+            assert_eq!(re.is_match(path), want, "{pattern} {path}");
+        }
+    }
 
     #[test]
     fn normalize_paths() {

@@ -194,7 +194,9 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
     }
     found.sort_by(|a, b| a.rel.cmp(&b.rel).then_with(|| a.abs.cmp(&b.abs)));
     let config_dir = canonical(&settings.config_dir);
-    let config_rel = |f: &RepoFile| repo::rel_path(&canonical(&f.abs), &config_dir);
+    // Files are under the (canonical) root and the walk follows no symbolic
+    // link, so their paths need no canonicalizing of their own.
+    let config_rel = |f: &RepoFile| repo::rel_path(&f.abs, &config_dir);
     let mut candidates: Vec<context::Candidate> = found
         .into_iter()
         .map(|file| {
@@ -295,7 +297,7 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
             match crate::isolate::run(|| rule.check_project(&cx, &mut po)) {
                 Ok(()) => {
                     out.findings.extend(po.findings.into_iter().filter(|f| {
-                        let config_rel = repo::rel_path(&canonical(&input.root.join(&*f.path)), &config_dir);
+                        let config_rel = repo::rel_path(&input.root.join(&*f.path), &config_dir);
                         settings.rule_enabled_for(&f.rule, &config_rel)
                     }));
                     out.warnings.extend(po.warnings);
@@ -324,6 +326,19 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
 /// alone (its environment from its path and content): decoding, parsing, rules,
 /// redaction. For the fuzz targets, policy tests and embedders.
 pub fn scan_text(rel: &str, bytes: Vec<u8>, settings: &Settings, rules: &[Box<dyn Rule>]) -> ScanOutput {
+    let scanner = crate::secrets::Scanner::new(settings.secrets_allow.clone());
+    scan_text_with(rel, bytes, settings, rules, &scanner)
+}
+
+/// [`scan_text`] with a scanner built once by the caller (fuzzing runs millions).
+#[doc(hidden)]
+pub fn scan_text_with(
+    rel: &str,
+    bytes: Vec<u8>,
+    settings: &Settings,
+    rules: &[Box<dyn Rule>],
+    scanner: &crate::secrets::Scanner,
+) -> ScanOutput {
     let kind = settings.kinds.classify(rel, rel).kind;
     let env_rules = EnvRules { flags: &[], config: &settings.env_globs, table: &settings.envs };
     let mut out = ScanOutput::default();
@@ -335,7 +350,6 @@ pub fn scan_text(rel: &str, bytes: Vec<u8>, settings: &Settings, rules: &[Box<dy
         out.skipped_binary = usize::from(out.incomplete == 0);
         return out;
     };
-    let scanner = crate::secrets::Scanner::new(settings.secrets_allow.clone());
     let context = context::Context::default();
     let config_dir = PathBuf::new();
     let report = ReportSet::everything();
@@ -344,7 +358,7 @@ pub fn scan_text(rel: &str, bytes: Vec<u8>, settings: &Settings, rules: &[Box<dy
         rules,
         env_rules,
         config_dir: &config_dir,
-        scanner: &scanner,
+        scanner,
         context: &context,
         report: &report,
         run_rules: true,

@@ -68,7 +68,7 @@ pub fn run(unit: &Unit, candidates: &[Candidate], shared: &Shared<'_>) -> UnitRe
         if !reported && matches!(c.kind(), FileKind::Other | FileKind::Gitignore) {
             continue;
         }
-        let config_rel = crate::repo::rel_path(&canonical(&c.file.abs), shared.config_dir);
+        let config_rel = crate::repo::rel_path(&c.file.abs, shared.config_dir);
         let loaded = match shared.context.take(&c.file.rel) {
             Some(l) => Ok(l),
             None => crate::isolate::run(|| {
@@ -216,17 +216,12 @@ fn unit_name(files: &[UnitFile]) -> String {
     files.first().map_or_else(String::new, |f| f.source.path.to_string())
 }
 
-fn canonical(p: &Path) -> std::path::PathBuf {
-    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
-}
-
 /// Lock files, minified bundles and `[secrets] skip-paths` are not scanned for
-/// secrets; nor files where `committed-secret` is off.
+/// secrets; nor files where neither secret rule runs.
 fn scans_secrets(f: &UnitFile, shared: &Shared<'_>) -> bool {
-    const RULE: &str = "committed-secret";
+    const RULES: [&str; 2] = ["committed-secret", "default-credential"];
     let s = shared.settings;
-    shared.rules.iter().any(|r| r.meta().id == RULE)
-        && s.rule_enabled_for(RULE, &f.config_rel)
+    RULES.iter().any(|id| shared.rules.iter().any(|r| r.meta().id == *id) && s.rule_enabled_for(id, &f.config_rel))
         && !(s.secrets_skip.is_match(&f.config_rel)
             || s.secrets_skip.is_match(&*f.source.path)
             || (s.secrets_max_line_length > 0 && f.source.text.lines().any(|l| l.len() > s.secrets_max_line_length)))
@@ -315,7 +310,9 @@ fn run_rules(files: &[UnitFile], shared: &Shared<'_>, out: &mut UnitResult) -> V
 }
 
 /// A subject's finding that points outside the subject's own tree (a
-/// template's value a job inherits) names the subject as a related location.
+/// template's value a job inherits) names the subject as a related location;
+/// every finding about a subject shows what makes it what it is (its
+/// `related` places: the override file a base file's service runs with).
 fn with_subject(mut r: RawFinding, s: &Subject<'_>) -> RawFinding {
     let inside = r.loc.file == s.anchor.file
         && s.node.is_some_and(|n| n.span.start <= r.loc.span.start && r.loc.span.end <= n.span.end.max(n.span.start));
@@ -323,6 +320,11 @@ fn with_subject(mut r: RawFinding, s: &Subject<'_>) -> RawFinding {
     if !inside && !at_anchor && !r.related.iter().any(|(l, _)| *l == s.anchor) {
         let env = s.env.as_deref().map_or_else(String::new, |e| format!(" (env: {e})"));
         r.related.push((s.anchor, format!("{}{env} has this setting", s.label())));
+    }
+    for (loc, label) in &s.related {
+        if *loc != r.loc && !r.related.iter().any(|(l, _)| l == loc) {
+            r.related.push((*loc, label.clone()));
+        }
     }
     r
 }

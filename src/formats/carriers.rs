@@ -107,23 +107,23 @@ pub fn env_carriers(env: &Node, scope: &str, src: &SourceFile) -> Vec<Carrier> {
 /// Each `KEY: value` entry of a map (GitLab's `KEY: {value: ...}` form too).
 fn map_carriers(map: &Node, scope: &str, src: &SourceFile, out: &mut Vec<Carrier>) {
     for entry in map.entries() {
-        let node = match entry.value.get("value") {
-            Some(v) if entry.value.is_map() => v,
-            _ => &entry.value,
-        };
-        let (value, value_span) = node_value(node, src);
-        out.push(Carrier {
-            key: entry.key.value.to_string(),
-            key_span: entry.key.span,
-            value,
-            value_span,
-            scope: scope.to_owned(),
-        });
+        out.push(entry_carrier(&entry.key.value, entry.key.span, &entry.value, scope, src));
     }
 }
 
+/// One `KEY: value` setting (GitLab's `KEY: {value: ...}` form too), for views
+/// that assemble a subject's settings from several maps.
+pub fn entry_carrier(key: &str, key_span: Span, value: &Node, scope: &str, src: &SourceFile) -> Carrier {
+    let node = match value.get("value") {
+        Some(v) if value.is_map() => v,
+        _ => value,
+    };
+    let (value, value_span) = node_value(node, src);
+    Carrier { key: key.to_owned(), key_span, value, value_span, scope: scope.to_owned() }
+}
+
 /// A compose list item `KEY=value` (or bare `KEY`).
-fn list_item(item: &Node, scope: &str, src: &SourceFile) -> Option<Carrier> {
+pub fn list_item(item: &Node, scope: &str, src: &SourceFile) -> Option<Carrier> {
     let text = item.as_str()?;
     let inner = content_span(item, src);
     let (key, rest) = match text.split_once('=') {

@@ -1,41 +1,50 @@
-//! Subjects: what env-var rules judge, each with its own environment and the
-//! settings it really has (DESIGN.md, "Subjects carry the environment").
+//! Subjects: what rules judge, each with its own environment and the settings
+//! it really has (DESIGN.md, "Subjects carry the environment").
 //!
 //! - a dotenv or Terraform file: the file, its carriers;
-//! - a compose service: its `environment:` entries, the compose file's environment;
-//! - a GitHub Actions job: workflow, job and step `env:`, the job's environment;
-//! - a GitLab CI job: global `variables:` of every file of its pipeline, then
-//!   what it inherits through `extends:` (several levels, lists, templates in
-//!   other files of the pipeline), then its own — the last setting of a key wins;
-//!   its `environment:` is its own or inherited.
+//! - a compose service of a project (a base file merged with an override file,
+//!   see [`compose`]): the project's environment (the override's, else the
+//!   base's; a service whose `profiles:` all name another environment has
+//!   that one); its settings are its `env_file:` files' entries, then its
+//!   merged `environment:`;
+//! - a GitHub Actions job: workflow, job and step `env:`; the job's environment
+//!   (its `environment:`, the one it passes to a reusable workflow, a
+//!   `${{ matrix.x }}` expanded, or the file's);
+//! - a GitLab CI job of a pipeline (see [`gitlab`]): the global `variables:` it
+//!   inherits, then its own after `extends:` and `!reference` (templates in
+//!   other files of the pipeline included) — the last setting of a key wins;
+//!   its `environment:` is its own or inherited, variables expanded.
+//!
+//! Each subject carries its typed [`View`] for the rules about CI and compose.
 
-use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::discover::FileKind;
-use crate::env::{EnvTable, JobEnv};
-use crate::model::Node;
+use crate::env::{Env, EnvTable, JobEnv};
 use crate::rule::{FileRef, Loc, Subject, SubjectCarrier, SubjectKind, UnitFile};
-use crate::span::Span;
 
-use super::carriers::{carriers, env_carriers};
+use super::carriers::{Carrier, carriers, entry_carrier, env_carriers, list_item};
+use super::ci::github::Workflow;
+use super::ci::gitlab::{self, Origin, Pipeline};
+use super::compose::{self, Project};
+use super::located::Located;
 
 /// GitLab top-level keys that are not jobs.
-pub const GITLAB_GLOBAL_KEYS: [&str; 12] = [
-    "default",
-    "include",
-    "stages",
-    "variables",
-    "workflow",
-    "image",
-    "services",
-    "cache",
-    "before_script",
-    "after_script",
-    "spec",
-    "types",
-];
+pub const GITLAB_GLOBAL_KEYS: [&str; 12] = gitlab::GLOBAL_KEYS;
 
-/// Every subject of a unit's files, in file order.
+/// What a CI or compose subject is, as its tool sees it.
+#[derive(Clone)]
+pub enum View<'a> {
+    /// A GitLab CI job with the pipeline it belongs to.
+    GitlabJob { pipeline: Arc<Pipeline<'a>>, job: gitlab::Job<'a> },
+    /// A GitHub Actions job (index into the workflow's jobs).
+    GithubJob { workflow: Arc<Workflow<'a>>, job: usize },
+    /// A compose service with the project it runs in.
+    Service { project: Project, service: compose::Service<'a> },
+}
+
+/// Every subject of a unit's files: files and GitHub jobs in file order, then
+/// compose services, then GitLab jobs.
 pub fn subjects<'a>(files: &'a [UnitFile], table: &EnvTable) -> Vec<Subject<'a>> {
     let mut out = Vec::new();
     let gitlab: Vec<FileRef> =
@@ -54,29 +63,17 @@ pub fn subjects<'a>(files: &'a [UnitFile], table: &EnvTable) -> Vec<Subject<'a>>
                     env: f.env.env.clone(),
                     reason: f.env.source.to_string(),
                     carriers: own(carriers(f.kind, doc, &f.source), i),
+                    view: None,
+                    related: Vec::new(),
                 });
             }
-            FileKind::Compose => {
-                for root in &doc.roots {
-                    for svc in root.get("services").map_or(&[][..], Node::entries) {
-                        let scope = format!("services.{}.environment", svc.key.value);
-                        let list = svc.value.get("environment").map(|e| env_carriers(e, &scope, &f.source));
-                        out.push(Subject {
-                            kind: SubjectKind::Service,
-                            name: svc.key.value.to_string(),
-                            anchor: Loc { file: i, span: svc.key.span },
-                            node: Some(&svc.value),
-                            env: f.env.env.clone(),
-                            reason: f.env.source.to_string(),
-                            carriers: own(list.unwrap_or_default(), i),
-                        });
-                    }
-                }
-            }
-            FileKind::GithubWorkflow => out.extend(github_jobs(files, i)),
-            // GitLab jobs are read per pipeline, below.
+            FileKind::GithubWorkflow => out.extend(github_jobs(files, i, table)),
+            // GitLab jobs are read per pipeline, compose services per project, below.
             _ => {}
         }
+    }
+    for project in compose::projects(files) {
+        out.extend(compose_services(files, &project, table));
     }
     if !gitlab.is_empty() {
         out.extend(gitlab_jobs(files, &gitlab, table));
@@ -84,8 +81,18 @@ pub fn subjects<'a>(files: &'a [UnitFile], table: &EnvTable) -> Vec<Subject<'a>>
     out
 }
 
-fn own(list: Vec<super::carriers::Carrier>, file: FileRef) -> Vec<SubjectCarrier> {
+fn own(list: Vec<Carrier>, file: FileRef) -> Vec<SubjectCarrier> {
     list.into_iter().map(|carrier| SubjectCarrier { carrier, file, inherited_from: None }).collect()
+}
+
+/// The last setting of a key wins.
+fn effective(list: Vec<SubjectCarrier>) -> Vec<SubjectCarrier> {
+    let mut out: Vec<SubjectCarrier> = Vec::with_capacity(list.len());
+    for c in list {
+        out.retain(|e| e.carrier.key != c.carrier.key);
+        out.push(c);
+    }
+    out
 }
 
 /// The environment a CI job got from the file's inference (`env.rs`), by name.
@@ -93,163 +100,239 @@ fn job_env<'f>(f: &'f UnitFile, name: &str) -> Option<&'f JobEnv> {
     f.env.jobs.iter().find(|j| j.job == name)
 }
 
-fn github_jobs(files: &[UnitFile], i: FileRef) -> Vec<Subject<'_>> {
+/// One environment for several candidate names (a matrix): prod when one of
+/// them is, else the one they all name.
+fn pick_env(names: &[Env], table: &EnvTable) -> Option<Env> {
+    let prod = table.resolve("prod");
+    if let Some(p) = prod.as_ref().filter(|p| names.contains(p)) {
+        return Some(p.clone());
+    }
+    let first = names.first()?;
+    names.iter().all(|n| n == first).then(|| first.clone())
+}
+
+fn github_jobs<'a>(files: &'a [UnitFile], i: FileRef, table: &EnvTable) -> Vec<Subject<'a>> {
     let f = &files[i as usize];
     let Some(root) = f.doc.as_ref().and_then(|d| d.root()) else { return Vec::new() };
-    let workflow = root.get("env").map(|e| env_carriers(e, "env", &f.source)).unwrap_or_default();
+    let workflow = Arc::new(Workflow::new(i, root));
+    let workflow_env = root.get("env").map(|e| env_carriers(e, "env", &f.source)).unwrap_or_default();
     let mut out = Vec::new();
-    for job in root.get("jobs").map_or(&[][..], Node::entries) {
-        let name = &*job.key.value;
-        let mut list: Vec<SubjectCarrier> = workflow
+    for (n, job) in workflow.jobs.iter().enumerate() {
+        let name = job.key;
+        let mut list: Vec<SubjectCarrier> = workflow_env
             .iter()
             .cloned()
             .map(|carrier| SubjectCarrier { carrier, file: i, inherited_from: Some("the workflow's env".into()) })
             .collect();
-        if let Some(env) = job.value.get("env") {
-            for c in own(env_carriers(env, &format!("jobs.{name}.env"), &f.source), i) {
-                list.retain(|w| w.carrier.key != c.carrier.key);
-                list.push(c);
+        if let Some(env) = job.node.get("env") {
+            list.extend(own(env_carriers(env, &format!("jobs.{name}.env"), &f.source), i));
+        }
+        let mut list = effective(list);
+        for (s, step) in job.steps.iter().enumerate() {
+            if let Some(env) = step.node.get("env") {
+                list.extend(own(env_carriers(env, &format!("jobs.{name}.steps[{s}].env"), &f.source), i));
             }
         }
-        for (n, step) in job.value.get("steps").map_or(&[][..], Node::items).iter().enumerate() {
-            if let Some(env) = step.get("env") {
-                list.extend(own(env_carriers(env, &format!("jobs.{name}.steps[{n}].env"), &f.source), i));
-            }
-        }
-        let (env, reason) = match job_env(f, name) {
+        let (mut env, mut reason) = match job_env(f, name) {
             Some(j) => (j.env.clone(), j.reason.clone()),
             None => (f.env.env.clone(), f.env.source.to_string()),
         };
+        // `environment: ${{ matrix.x }}`: the matrix's values
+        if job.environment.is_some() && env.is_none() {
+            let names = job.environment_names();
+            let envs: Vec<Env> = names.iter().filter_map(|t| table.resolve_text(t).map(|(e, _)| e)).collect();
+            if let Some(e) = pick_env(&envs, table) {
+                let shown: Vec<&str> = names.iter().map(|c| &**c).collect();
+                let line = job.environment.map_or(0, |n| f.source.line_col(n.span.start).line);
+                reason = format!("environment: matrix value among {} (line {line})", shown.join(", "));
+                env = Some(e);
+            }
+        }
         out.push(Subject {
             kind: SubjectKind::Job,
             name: name.to_owned(),
-            anchor: Loc { file: i, span: job.key.span },
-            node: Some(&job.value),
-            env,
-            reason,
-            carriers: list,
-        });
-    }
-    out
-}
-
-/// A job or template of a GitLab pipeline: where it is and its map.
-struct Def<'a> {
-    file: FileRef,
-    key: Span,
-    node: &'a Node,
-}
-
-/// The `extends:` names of a job (a string or a list), as written.
-fn extends(node: &Node) -> Vec<&str> {
-    match node.get("extends") {
-        Some(e) => match e.as_str() {
-            Some(one) => vec![one],
-            None => e.items().iter().filter_map(Node::as_str).collect(),
-        },
-        None => Vec::new(),
-    }
-}
-
-/// The chain of definitions a job inherits from, farthest first, the job last.
-/// Unknown names are skipped; cycles and chains deeper than GitLab's limit stop.
-fn chain<'a, 'd>(
-    name: &'a str,
-    defs: &'d BTreeMap<&'a str, Def<'a>>,
-    depth: usize,
-    out: &mut Vec<(&'a str, &'d Def<'a>)>,
-) {
-    let Some(def) = defs.get(name) else { return };
-    if depth > 11 || out.iter().any(|(n, _)| *n == name) {
-        return;
-    }
-    for parent in extends(def.node) {
-        chain(parent, defs, depth + 1, out);
-    }
-    out.push((name, def));
-}
-
-fn gitlab_jobs<'a>(files: &'a [UnitFile], pipeline: &[FileRef], table: &EnvTable) -> Vec<Subject<'a>> {
-    // Definitions of every file of the pipeline; a later file (the root comes
-    // last) overrides an earlier one, as GitLab merges includes.
-    let mut defs: BTreeMap<&str, Def<'_>> = BTreeMap::new();
-    let mut globals: Vec<SubjectCarrier> = Vec::new();
-    let mut order: Vec<&str> = Vec::new();
-    for &i in pipeline {
-        let f = &files[i as usize];
-        let Some(root) = f.doc.as_ref().and_then(|d| d.root()) else { continue };
-        for entry in root.entries() {
-            let name = &*entry.key.value;
-            if name == "variables" {
-                globals.extend(env_carriers(&entry.value, "variables", &f.source).into_iter().map(|carrier| {
-                    SubjectCarrier { carrier, file: i, inherited_from: Some("the global variables".into()) }
-                }));
-            } else if !GITLAB_GLOBAL_KEYS.contains(&name) && entry.value.is_map() {
-                if !defs.contains_key(name) {
-                    order.push(name);
-                }
-                defs.insert(name, Def { file: i, key: entry.key.span, node: &entry.value });
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for name in order.into_iter().filter(|n| !n.starts_with('.')) {
-        let mut links = Vec::new();
-        chain(name, &defs, 0, &mut links);
-        let Some((_, job)) = links.last() else { continue };
-        let f = &files[job.file as usize];
-        let mut list =
-            if job.node.get("inherit").and_then(|i| i.get("variables")).and_then(Node::as_bool) == Some(false) {
-                Vec::new()
-            } else {
-                globals.clone()
-            };
-        let mut environment: Option<(&Node, FileRef)> = None;
-        for (link, def) in &links {
-            let from = (*link != name).then(|| format!("`{link}`"));
-            if let Some(vars) = def.node.get("variables") {
-                let scope = format!("{link}.variables");
-                let src = &files[def.file as usize].source;
-                list.extend(env_carriers(vars, &scope, src).into_iter().map(|carrier| SubjectCarrier {
-                    carrier,
-                    file: def.file,
-                    inherited_from: from.clone(),
-                }));
-            }
-            if let Some(e) = def.node.get("environment") {
-                environment = Some((e, def.file));
-            }
-        }
-        // The last setting of a key wins.
-        let mut effective: Vec<SubjectCarrier> = Vec::with_capacity(list.len());
-        for c in list {
-            effective.retain(|e| e.carrier.key != c.carrier.key);
-            effective.push(c);
-        }
-        // Its own `environment:` (as inference read it), else a template's.
-        let own = job_env(f, name);
-        let inherited = if job.node.get("environment").is_some() { None } else { environment };
-        let from_template = inherited.and_then(|(node, at)| {
-            let text = node.as_str().or_else(|| node.get("name").and_then(Node::as_str))?;
-            let (env, _) = table.resolve_text(text)?;
-            let line = files[at as usize].source.line_col(node.span.start).line;
-            Some((Some(env), format!("environment: {text} (inherited, {}:{line})", files[at as usize].source.path)))
-        });
-        let (env, reason) = match (own, from_template) {
-            (Some(j), _) if j.env.is_some() => (j.env.clone(), j.reason.clone()),
-            (_, Some(t)) => t,
-            (Some(j), None) => (j.env.clone(), j.reason.clone()),
-            (None, None) => (f.env.env.clone(), f.env.source.to_string()),
-        };
-        out.push(Subject {
-            kind: SubjectKind::Job,
-            name: name.to_owned(),
-            anchor: Loc { file: job.file, span: job.key },
+            anchor: Loc { file: i, span: job.key_span },
             node: Some(job.node),
             env,
             reason,
-            carriers: effective,
+            carriers: list,
+            view: Some(View::GithubJob { workflow: workflow.clone(), job: n }),
+            related: Vec::new(),
         });
     }
     out
+}
+
+fn gitlab_jobs<'a>(files: &'a [UnitFile], pipeline: &[FileRef], table: &EnvTable) -> Vec<Subject<'a>> {
+    let p = Arc::new(Pipeline::new(files, pipeline));
+    let mut out = Vec::new();
+    for job in p.jobs() {
+        let f = &files[job.key.file as usize];
+        let carriers = p
+            .variables(&job)
+            .into_iter()
+            .map(|v| {
+                let (scope, from) = match v.origin {
+                    Origin::Global => ("variables".to_owned(), Some("the global variables".to_owned())),
+                    Origin::Own => (format!("{}.variables", job.name), None),
+                    Origin::Def(d) => (format!("{d}.variables"), Some(format!("`{d}`"))),
+                };
+                let src = &files[v.value.file as usize].source;
+                let mut carrier = entry_carrier(v.key, v.key_loc.span, v.value.node, &scope, src);
+                if !v.value.is_verbatim() {
+                    carrier.value = super::carriers::CarrierValue::Dynamic;
+                }
+                // the key may be written in another file than the value (a merge)
+                if v.key_loc.file != v.value.file {
+                    carrier.key_span = v.value.node.span;
+                }
+                SubjectCarrier { carrier, file: v.value.file, inherited_from: from }
+            })
+            .collect();
+        let (env, reason) = gitlab_env(files, &p, &job, f, table);
+        out.push(Subject {
+            kind: SubjectKind::Job,
+            name: job.name.to_owned(),
+            anchor: job.key,
+            node: Some(job.node),
+            env,
+            reason,
+            carriers,
+            view: Some(View::GitlabJob { pipeline: p.clone(), job }),
+            related: Vec::new(),
+        });
+    }
+    out
+}
+
+/// A GitLab job's environment: its `environment:` (own or inherited, variables
+/// expanded), else what inference gave it (the file's).
+fn gitlab_env(
+    files: &[UnitFile],
+    p: &Pipeline<'_>,
+    job: &gitlab::Job<'_>,
+    f: &UnitFile,
+    table: &EnvTable,
+) -> (Option<Env>, String) {
+    let inferred = job_env(f, job.name);
+    let Some(e) = p.environment(job) else {
+        return match inferred {
+            Some(j) => (j.env.clone(), j.reason.clone()),
+            None => (f.env.env.clone(), f.env.source.to_string()),
+        };
+    };
+    let envs: Vec<Env> = e.expanded.iter().filter_map(|t| table.resolve_text(t).map(|(x, _)| x)).collect();
+    let Some(env) = pick_env(&envs, table) else {
+        return (None, format!("environment `{}` names no known environment", e.name));
+    };
+    let at = &files[e.name_at.file as usize].source;
+    let line = at.line_col(e.name_at.node.span.start).line;
+    let own = e.name_at.file == job.key.file
+        && job.node.span.start <= e.name_at.node.span.start
+        && e.name_at.node.span.end <= job.node.span.end;
+    let verbatim = e.expanded.len() == 1 && e.expanded[0] == e.name;
+    let reason = match (own, verbatim) {
+        (true, true) => match inferred.filter(|j| j.env.as_ref() == Some(&env)) {
+            Some(j) => j.reason.clone(),
+            None => format!("environment: {} (line {line})", e.name),
+        },
+        (true, false) => format!("environment: {} = {} (line {line})", e.name, e.expanded.join(", ")),
+        (false, true) => format!("environment: {} (inherited, {}:{line})", e.name, at.path),
+        (false, false) => {
+            format!("environment: {} = {} (inherited, {}:{line})", e.name, e.expanded.join(", "), at.path)
+        }
+    };
+    (Some(env), reason)
+}
+
+fn compose_services<'a>(files: &'a [UnitFile], project: &Project, table: &EnvTable) -> Vec<Subject<'a>> {
+    let home = project.env_file(files);
+    let fenv = &files[home as usize].env;
+    let base_reason = fenv.source.to_string();
+    let mut out = Vec::new();
+    for service in compose::services(files, project) {
+        let mut env = fenv.env.clone();
+        let mut reason = base_reason.clone();
+        // a service only started with profiles that all name another environment
+        let profiles = service.profiles();
+        let named: Vec<Env> = profiles.iter().filter_map(|p| table.resolve_text(p).map(|(e, _)| e)).collect();
+        if !profiles.is_empty() && named.len() == profiles.len() {
+            let first = named[0].clone();
+            if named.iter().all(|n| *n == first) && env.as_ref() != Some(&first) {
+                reason = format!("profile `{}`", profiles.join("`, `"));
+                env = Some(first);
+            }
+        }
+        let mut related = Vec::new();
+        if let Some(o) = project.override_file()
+            && service.key.file != o
+        {
+            let over = &files[o as usize];
+            let base = &files[service.key.file as usize].source.path;
+            let shown = env.as_deref().map_or_else(String::new, |e| format!(" (env: {e})"));
+            let at = over.doc.as_ref().and_then(|d| d.root()).and_then(|r| r.entry("services")).map(|e| e.key.span);
+            related.push((
+                Loc { file: o, span: at.unwrap_or_else(|| over.source.line_span(1)) },
+                format!("{} is applied over {base}{shown}: this service runs with it", over.source.path),
+            ));
+        }
+        let carriers = service_carriers(files, &service);
+        out.push(Subject {
+            kind: SubjectKind::Service,
+            name: service.name.to_owned(),
+            anchor: service.key,
+            node: Some(service.node),
+            env,
+            reason,
+            carriers,
+            view: Some(View::Service { project: project.clone(), service }),
+            related,
+        });
+    }
+    out
+}
+
+/// A service's settings: its `env_file:` files' entries, then its `environment:`.
+fn service_carriers(files: &[UnitFile], service: &compose::Service<'_>) -> Vec<SubjectCarrier> {
+    let mut list = Vec::new();
+    for (from, path) in service.env_file_paths() {
+        let Some(t) = compose::find_relative(files, from, &path) else { continue };
+        let tf = &files[t as usize];
+        if tf.kind != FileKind::Dotenv {
+            continue;
+        }
+        if let Some(doc) = &tf.doc {
+            list.extend(carriers(FileKind::Dotenv, doc, &tf.source).into_iter().map(|carrier| SubjectCarrier {
+                carrier,
+                file: t,
+                inherited_from: Some(format!("env_file {path}")),
+            }));
+        }
+    }
+    let scope = format!("services.{}.environment", service.name);
+    if let Some(env) = service.config.get("environment") {
+        list.extend(environment_carriers(files, &env, &scope));
+    }
+    effective(list)
+}
+
+fn environment_carriers(files: &[UnitFile], env: &Located<'_>, scope: &str) -> Vec<SubjectCarrier> {
+    let src = |f: FileRef| &files[f as usize].source;
+    if env.is_verbatim() {
+        return own(env_carriers(env.node, scope, src(env.file)), env.file);
+    }
+    env.entries()
+        .iter()
+        .filter_map(|e| {
+            let carrier = if compose::merge::is_list_item(e) {
+                list_item(e.value.node, scope, src(e.value.file))?
+            } else {
+                entry_carrier(e.key, e.key_loc.span, e.value.node, scope, src(e.value.file))
+            };
+            let file = e.value.file;
+            let carrier =
+                if e.key_loc.file == file { carrier } else { Carrier { key_span: e.value.node.span, ..carrier } };
+            Some(SubjectCarrier { carrier, file, inherited_from: None })
+        })
+        .collect()
 }

@@ -30,6 +30,15 @@ pub enum Match {
 }
 
 impl Match {
+    /// The environment names of every match's `environments:`, for checking.
+    pub fn branch_environments<'a>(&'a self, out: &mut Vec<&'a crate::span::Spanned<String>>) {
+        match self {
+            Self::EnvVar(ev) => out.extend(ev.environments.iter().flatten()),
+            Self::Select(_) => {}
+            Self::Any(list) | Self::All(list) => list.iter().for_each(|m| m.branch_environments(out)),
+        }
+    }
+
     /// Whether only env-var tests are involved (for the rule table's "formats").
     pub fn env_var_only(&self) -> bool {
         match self {
@@ -49,6 +58,8 @@ pub struct EnvVarMatch {
     pub test: KeyTest,
     /// Overrides the policy's message for hits of this match.
     pub message: Option<String>,
+    /// Narrows the policy's environments for this match (`None`: all of them).
+    pub environments: Option<Vec<crate::span::Spanned<String>>>,
 }
 
 impl EnvVarMatch {
@@ -276,6 +287,9 @@ struct Cx<'a> {
     anchor: Loc,
     /// File mode: the file, for `select:` matches.
     file: Option<&'a FileCx<'a>>,
+    /// The environment at a place (the subject's, or in file mode the job's or file's).
+    env_at: &'a dyn Fn(Span) -> Option<String>,
+    table: &'a crate::env::EnvTable,
 }
 
 impl Cx<'_> {
@@ -300,8 +314,15 @@ pub fn evaluate(policy: &Policy, file: &FileCx<'_>) -> Vec<Hit> {
     } else {
         Vec::new()
     };
-    let cx = Cx { carriers, anchor: Loc { file: file.file, span: file.source.line_span(1) }, file: Some(file) };
-    render_hits(policy, &cx, |span| file.env.env_at(span.start).map(ToString::to_string))
+    let env_at = |span: Span| file.env.env_at(span.start).map(ToString::to_string);
+    let cx = Cx {
+        carriers,
+        anchor: Loc { file: file.file, span: file.source.line_span(1) },
+        file: Some(file),
+        env_at: &env_at,
+        table: &file.settings.envs,
+    };
+    render_hits(policy, &cx, env_at)
 }
 
 /// Evaluates an env-var policy on one subject (a dotenv file, a CI job with
@@ -316,9 +337,10 @@ pub fn evaluate_subject(policy: &Policy, subject: &Subject<'_>, unit: &UnitCx<'_
         .iter()
         .map(|c| CarrierAt { carrier: &c.carrier, src: &unit.file(c.file).source, file: c.file })
         .collect();
-    let cx = Cx { carriers, anchor: subject.anchor, file: None };
     let env = subject.env.as_ref().map(ToString::to_string);
-    render_hits(policy, &cx, |_| env.clone())
+    let env_at = |_: Span| env.clone();
+    let cx = Cx { carriers, anchor: subject.anchor, file: None, env_at: &env_at, table: &unit.settings.envs };
+    render_hits(policy, &cx, env_at)
 }
 
 fn render_hits(policy: &Policy, cx: &Cx<'_>, env_at: impl Fn(Span) -> Option<String>) -> Vec<Hit> {
@@ -379,6 +401,20 @@ fn narrow(src: &SourceFile, span: Span, text: &str, range: &Range<usize>) -> Spa
 }
 
 fn env_var_hits<'m>(ev: &'m EnvVarMatch, cx: &Cx<'_>) -> Vec<RawHit<'m>> {
+    let mut out = env_var_hits_any_env(ev, cx);
+    // a match narrowed to some of the policy's environments
+    if let Some(envs) = &ev.environments {
+        let wanted = |env: Option<String>| {
+            env.is_some_and(|e| {
+                envs.iter().any(|n| cx.table.resolve(&n.value).map_or_else(|| n.value == e, |c| *c == *e))
+            })
+        };
+        out.retain(|h| wanted((cx.env_at)(h.span)));
+    }
+    out
+}
+
+fn env_var_hits_any_env<'m>(ev: &'m EnvVarMatch, cx: &Cx<'_>) -> Vec<RawHit<'m>> {
     let template = ev.message.as_deref();
     let path_of = |c: &Carrier| if c.scope.is_empty() { c.key.clone() } else { format!("{}.{}", c.scope, c.key) };
     let matching = cx.carriers.iter().filter(|c| ev.selects(&c.carrier.key));
@@ -614,6 +650,7 @@ mod tests {
             except: vec![KeyPattern::new("*SKIP*").expect("p"), KeyPattern::new("NO_*").expect("p")],
             test: KeyTest::Exists,
             message: None,
+            environments: None,
         };
         let cases: &[(&str, bool)] =
             &[("REDIS_TLS", true), ("db_ssl", true), ("SKIP_TLS", false), ("no_ssl", false), ("TLS", false)];

@@ -42,7 +42,7 @@ use super::{Origin, Policy, PolicyError};
 
 const TOP_FIELDS: [&str; 11] =
     ["id", "severity", "summary", "help", "docs", "environments", "kinds", "security", "match", "message", "tests"];
-const ENV_VAR_FIELDS: [&str; 4] = ["key", "except-key", "value", "message"];
+const ENV_VAR_FIELDS: [&str; 5] = ["key", "except-key", "value", "message", "environments"];
 const SELECT_FIELDS: [&str; 7] = ["select", "value", "exists", "absent", "has-keys", "message", "where"];
 const VALUE_TESTS: [&str; 8] = ["equals", "not-equals", "one-of", "matches", "not-matches", "host", "not", "truthy"];
 /// How deep `(` and `[` may nest in a `select` selector: its parser recurses
@@ -225,24 +225,7 @@ impl Loader<'_> {
         let help = self.string(&self.required(&f, "help", what)?.value, "`help`")?;
         let docs = f.get("docs").map(|e| self.string(&e.value, "`docs`")).transpose()?;
 
-        let environments = match f.get("environments") {
-            None => None,
-            Some(e) => {
-                let list = self.strings(&e.value, "`environments`")?;
-                for env in &list {
-                    let ok = !env.value.is_empty()
-                        && env.value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-                    if !ok {
-                        return Err(self.err(
-                            env.span,
-                            format!("invalid environment name `{}`", env.value),
-                            "not an environment name",
-                        ));
-                    }
-                }
-                Some(list)
-            }
-        };
+        let environments = f.get("environments").map(|e| self.environments(&e.value)).transpose()?;
 
         let kinds = match f.get("kinds") {
             None => None,
@@ -369,7 +352,26 @@ impl Loader<'_> {
             _ => KeyTest::Value(self.value_test(value, true)?),
         };
         let message = f.get("message").map(|e| self.template(&e.value)).transpose()?;
-        Ok(EnvVarMatch { keys, except, test, message })
+        let environments = f.get("environments").map(|e| self.environments(&e.value)).transpose()?;
+        Ok(EnvVarMatch { keys, except, test, message, environments })
+    }
+
+    /// A list of environment names (checked against the table later, when the
+    /// config is known).
+    fn environments(&self, node: &Node) -> Result<Vec<Spanned<String>>> {
+        let list = self.strings(node, "`environments`")?;
+        for env in &list {
+            let ok =
+                !env.value.is_empty() && env.value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if !ok {
+                return Err(self.err(
+                    env.span,
+                    format!("invalid environment name `{}`", env.value),
+                    "not an environment name",
+                ));
+            }
+        }
+        Ok(list)
     }
 
     fn value_test(&self, node: &Node, env_var: bool) -> Result<ValueTest> {

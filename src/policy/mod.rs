@@ -111,7 +111,9 @@ impl Policy {
     /// Checks that every environment name is known to `table` (the defaults plus
     /// the config's names and aliases); the error points at the name in the YAML.
     pub fn check_envs(&self, table: &EnvTable) -> Result<(), PolicyError> {
-        for env in self.environments.iter().flatten() {
+        let mut names: Vec<&Spanned<String>> = self.environments.iter().flatten().collect();
+        self.matcher.branch_environments(&mut names);
+        for env in names {
             if table.resolve(&env.value).is_none() {
                 let names: Vec<&str> = table.names().collect();
                 return Err(self

@@ -1,5 +1,7 @@
 //! Built-in rules written in code, and the one registry that lists every rule.
 
+pub mod ci;
+pub mod compose;
 pub mod dotenv;
 pub mod env;
 pub mod general;
@@ -20,11 +22,17 @@ pub fn builtin() -> Vec<Box<dyn Rule>> {
         Box::new(dotenv::DuplicateKey),
         Box::new(general::ParseErrorRule),
         Box::new(general::UnusedSuppression),
+        Box::new(ci::DeployUngated),
+        Box::new(ci::DeployUnrestricted),
+        Box::new(compose::DbPortPublished),
+        Box::new(compose::SourceMount),
+        Box::new(compose::UnpinnedImage),
         Box::new(git::DotenvNotIgnored),
         Box::new(git::DotenvTracked),
         Box::new(dotenv::EnvKeyDrift),
         Box::new(env::CrossEnvReference),
         Box::new(env::ProdDbNotReplica),
+        Box::new(env::RequiredEnvKeys),
     ];
     rules.extend(crate::policy::builtin().into_iter().map(|p| Box::new(PolicyRule::new(p)) as Box<dyn Rule>));
     rules.sort_by(|a, b| a.meta().id.cmp(&b.meta().id));
