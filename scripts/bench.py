@@ -10,7 +10,7 @@ For each tree, in one run:
   tree for the secret detectors' keywords (`rg --hidden -F -i -c -e ...`: the
   floor for reading the same files), alternated run by run: medians of wall
   time and CPU time, peak RSS, and the median of the per-pair time ratios;
-- envlint's time per phase (`scan --stats`, best run);
+- envlint's time per phase (`scan --timings`, best run);
 - a pre-commit style run: 10 file names of the tree, with full repository context;
 - thread scaling, 1..N threads;
 and once: `envlint --version` and a scan of an empty folder.
@@ -125,7 +125,7 @@ def main(argv: list[str]) -> int:
         stats = subprocess.run([*scan, "--timings", tree], capture_output=True, text=True).stderr
         block = [l for l in stats.splitlines() if l.startswith("|")]
         if block:
-            print("Time per phase (`--stats`; CPU time summed over threads):\n")
+            print("Time per phase (`--timings`; CPU time summed over threads):\n")
             print("\n".join(block) + "\n")
 
         names = files_of(tree, 10)

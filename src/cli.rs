@@ -12,6 +12,18 @@ use crate::report::Format;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// When to use colour: `auto` (on a terminal, unless `NO_COLOR` is set; `FORCE_COLOR` forces it), `always`, `never`.
+    #[arg(long, value_enum, global = true, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+/// `--color`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -32,6 +44,19 @@ pub enum Command {
     Policy(PolicyCommand),
     /// Record the current findings, so that `scan --baseline FILE` shows only new ones.
     Baseline(BaselineArgs),
+    /// Write an `envlint.toml` for the layout found here (never overwrites; exit 2 if one exists).
+    Init(InitArgs),
+    /// Print a shell completion script, e.g. `envlint completions bash > ~/.local/share/bash-completion/completions/envlint`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The folder to write `envlint.toml` into, and whose layout is detected (default: the current directory).
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -53,7 +78,7 @@ pub struct PolicyTestArgs {
 }
 
 /// Options shared by commands that walk files.
-#[derive(Debug, Args)]
+#[derive(Clone, Debug, Args)]
 pub struct WalkArgs {
     /// Files or directories (default: the current directory). Files are taken as given,
     /// even if ignored; directories are walked honouring .gitignore and .envlintignore.
@@ -61,7 +86,8 @@ pub struct WalkArgs {
     /// Config file (default: the nearest envlint.toml or .envlint.toml upward, up to the repository root).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Force the environment of paths matching GLOB (relative to the scan root); repeatable.
+    /// Force the environment of paths matching GLOB (relative to the repository root); repeatable.
+    /// `envlint envs` also takes `--env ENV` (no `=`): show only files of that environment.
     #[arg(long = "env", value_name = "GLOB=ENV")]
     pub env: Vec<String>,
     /// Worker threads (default: the number of CPUs).
@@ -101,11 +127,26 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub rules: RuleArgs,
     /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
+    #[arg(long, visible_alias = "output-format", value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// Write the report to FILE (the human summary still goes to stderr).
+    /// Write the report to FILE (the summary still goes to stderr). A bare format name
+    /// (`-o json`) is refused as a likely mix-up with `--format`; write `./json` for such a file.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Print the findings and nothing else: no summary line, no warnings, no progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Print the number of findings per rule instead of the findings (`--format human` or `json`).
+    #[arg(long)]
+    pub statistics: bool,
+    /// With `-` as the path: the path the text read from standard input is judged as
+    /// (its kind, environment and repository context), e.g. `services/api/.env.production`.
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
+    /// Never draw a progress bar (it is drawn only on a terminal, for the human format,
+    /// when a scan takes more than a second).
+    #[arg(long)]
+    pub no_progress: bool,
     /// SARIF `automationDetails.id`: GitHub code scanning's analysis category (a `/` is appended).
     #[arg(long, value_name = "CATEGORY")]
     pub sarif_category: Option<String>,
@@ -126,14 +167,17 @@ pub struct EnvsArgs {
     #[command(flatten)]
     pub walk: WalkArgs,
     /// Output format.
-    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    #[arg(long, visible_alias = "output-format", value_enum, default_value_t = ListFormat::Table)]
     pub format: ListFormat,
+    /// Show only files of these kinds (comma list or repeated), e.g. `--kind dotenv,compose`.
+    #[arg(long, value_delimiter = ',', value_name = "KIND")]
+    pub kind: Vec<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct RulesArgs {
     /// Output format (`markdown`: the README's rule table).
-    #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+    #[arg(long, visible_alias = "output-format", value_enum, default_value_t = RulesFormat::Table)]
     pub format: RulesFormat,
 }
 

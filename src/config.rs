@@ -22,21 +22,16 @@ pub const CONFIG_NAMES: [&str; 2] = ["envlint.toml", ".envlint.toml"];
 /// Default size limit: files above it are skipped and counted.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 5 * 1024 * 1024;
 
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+/// The config as written; built section by section (see [`parse`]), so that a
+/// problem in one section does not hide those of another.
+#[derive(Debug, Default)]
 struct RawConfig {
-    #[serde(default)]
     policies: Vec<Spanned<String>>,
     max_file_size: Option<Spanned<toml::Value>>,
-    #[serde(default)]
     environments: BTreeMap<String, Spanned<toml::Value>>,
-    #[serde(default)]
     files: RawFiles,
-    #[serde(default)]
     rules: RawRules,
-    #[serde(default)]
     secrets: RawSecrets,
-    #[serde(default)]
     overrides: Vec<RawOverride>,
 }
 
@@ -338,28 +333,137 @@ pub fn load(path: &Path, known: &[KnownRule<'_>]) -> Result<Settings, ConfigErro
     Ok(settings)
 }
 
-/// Parses and validates config text; `name` labels the snippet in errors.
+/// The keys `envlint.toml` knows, per table (kebab-case, as written).
+const TOP_KEYS: &[&str] = &["policies", "max-file-size", "environments", "files", "rules", "secrets", "overrides"];
+const SECRETS_KEYS: &[&str] = &["allow", "skip-paths", "max-line-length"];
+const OVERRIDE_KEYS: &[&str] = &["paths", "ignore", "select"];
+
+/// Parses and validates config text; `name` labels the snippet in errors. Every
+/// problem is reported, not only the first: the returned error is the first one,
+/// with the others attached as related diagnostics.
 pub fn parse(text: &str, name: &str, dir: &Path, known: &[KnownRule<'_>]) -> Result<Settings, ConfigError> {
+    let mut errors: Vec<ConfigError> = Vec::new();
+    let settings = parse_collecting(text, name, dir, known, &mut errors);
+    if errors.is_empty() {
+        return Ok(settings);
+    }
+    errors.sort_by_key(|e| e.span.map_or(usize::MAX, |s| s.offset()));
+    let mut first = errors.remove(0);
+    if !errors.is_empty() {
+        first.message = format!(
+            "{} ({} more problem{} below)",
+            first.message,
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" }
+        );
+    }
+    first.related = errors;
+    Err(first)
+}
+
+/// A problem found while checking the config: span, message, help.
+type Report<'r> = &'r dyn Fn(std::ops::Range<usize>, String, Option<String>);
+
+/// A table's keys that the schema does not know, removed from it (and reported
+/// with a suggestion), so that the rest can still be checked.
+fn remove_unknown_keys(table: &mut toml::de::DeTable<'_>, allowed: &[&str], where_: &str, report: Report<'_>) {
+    let unknown: Vec<(String, std::ops::Range<usize>)> = table
+        .keys()
+        .filter(|k| !allowed.contains(&k.get_ref().as_ref()))
+        .map(|k| (k.get_ref().to_string(), k.span()))
+        .collect();
+    // Keys of a table written at the top level: `select = [...]` without `[rules]`.
+    let nested: &[(&str, &[&str])] = if allowed == TOP_KEYS {
+        &[("[rules]", &["select", "ignore", "severity"]), ("[secrets]", SECRETS_KEYS)]
+    } else {
+        &[]
+    };
+    for (key, span) in unknown {
+        let elsewhere = nested.iter().find_map(|(table, keys)| did_you_mean(&key, keys).map(|k| (*table, k)));
+        let help = match (did_you_mean(&key, allowed), elsewhere) {
+            (Some(c), _) => format!("did you mean `{c}`?"),
+            (None, Some((table, k))) if k == key => format!("`{k}` belongs in {table}"),
+            (None, Some((table, k))) => format!("did you mean `{k}`? it belongs in {table}"),
+            (None, None) => format!("{where_} takes {}; {}", allowed.join(", "), schema_help("unknown field")),
+        };
+        report(span, format!("unknown field `{key}` in {where_}"), Some(help));
+        table.remove(key.as_str());
+    }
+}
+
+/// Deserializes one value of the config (its spans kept); on a type error,
+/// reports it and gives the default.
+fn section<'i, T: Deserialize<'i> + Default>(value: Option<Spanned<toml::de::DeValue<'i>>>, report: Report<'_>) -> T {
+    let Some(value) = value else { return T::default() };
+    let span = value.span();
+    T::deserialize(toml::de::ValueDeserializer::from(value)).unwrap_or_else(|e| {
+        let message = e.message().trim().to_owned();
+        report(e.span().unwrap_or(span), format!("invalid config: {message}"), Some(schema_help(&message)));
+        T::default()
+    })
+}
+
+fn parse_collecting(
+    text: &str,
+    name: &str,
+    dir: &Path,
+    known: &[KnownRule<'_>],
+    errors: &mut Vec<ConfigError>,
+) -> Settings {
     let known_ids: Vec<&str> = known.iter().map(|k| k.id).collect();
     let known_ids = known_ids.as_slice();
+    let errs = std::cell::RefCell::new(Vec::new());
     let err = |span: std::ops::Range<usize>, message: String, label: &str, help: Option<String>| {
         let e = ConfigError::at(name, text, crate::span::Span::new(span.start, span.end), message, label);
-        match help {
+        errs.borrow_mut().push(match help {
             Some(h) => e.with_help(h),
             None => e,
-        }
+        });
     };
-    let raw: RawConfig = toml::from_str(text).map_err(|e| {
-        let span = e.span().unwrap_or(0..0);
-        let message = e.message().trim().to_owned();
-        err(span, format!("invalid config: {message}"), "here", Some(schema_help(&message)))
-    })?;
+    let report = |span, message, help| err(span, message, "here", help);
     let mut s = Settings::defaults(dir);
 
+    // Syntax: every error the TOML reader recovers from; nothing else is checked then.
+    let (doc, syntax) = toml::de::DeTable::parse_recoverable(text);
+    if !syntax.is_empty() {
+        for e in syntax {
+            let message = e.message().trim().to_owned();
+            report(e.span().unwrap_or(0..0), format!("invalid config: {message}"), Some(schema_help(&message)));
+        }
+        errors.extend(errs.into_inner());
+        return s;
+    }
+    let mut doc = doc.into_inner();
+    remove_unknown_keys(&mut doc, TOP_KEYS, "the config", &report);
+    if let Some(secrets) = doc.get_mut("secrets")
+        && let toml::de::DeValue::Table(t) = secrets.get_mut()
+    {
+        remove_unknown_keys(t, SECRETS_KEYS, "[secrets]", &report);
+    }
+    if let Some(overrides) = doc.get_mut("overrides")
+        && let toml::de::DeValue::Array(items) = overrides.get_mut()
+    {
+        for item in items.iter_mut() {
+            if let toml::de::DeValue::Table(t) = item.get_mut() {
+                remove_unknown_keys(t, OVERRIDE_KEYS, "[[overrides]]", &report);
+            }
+        }
+    }
+    let raw = RawConfig {
+        policies: section(doc.remove("policies"), &report),
+        max_file_size: section(doc.remove("max-file-size"), &report),
+        environments: section(doc.remove("environments"), &report),
+        files: section(doc.remove("files"), &report),
+        rules: section(doc.remove("rules"), &report),
+        secrets: section(doc.remove("secrets"), &report),
+        overrides: section(doc.remove("overrides"), &report),
+    };
+
     if let Some(size) = &raw.max_file_size {
-        s.max_file_size = parse_size(size.get_ref()).ok_or_else(|| {
-            err(size.span(), "invalid max-file-size".into(), "expected bytes or a size like \"5MiB\"", None)
-        })?;
+        match parse_size(size.get_ref()) {
+            Some(n) => s.max_file_size = n,
+            None => err(size.span(), "invalid max-file-size".into(), "expected bytes or a size like \"5MiB\"", None),
+        }
     }
     s.policies = raw.policies.iter().map(|p| dir.join(p.get_ref())).collect();
 
@@ -368,10 +472,18 @@ pub fn parse(text: &str, name: &str, dir: &Path, known: &[KnownRule<'_>]) -> Res
     for (key, value) in &raw.environments {
         match key.as_str() {
             "aliases" | "accounts" => {
-                let table = string_list_table(value)
-                    .map_err(|m| err(value.span(), m, "expected a table of string lists", None))?;
+                let table = match string_list_table(value) {
+                    Ok(t) => t,
+                    Err(m) => {
+                        err(value.span(), m, "expected a table of string lists", None);
+                        continue;
+                    }
+                };
                 for (env, list) in table {
-                    check_env_name(&env).map_err(|m| err(value.span(), m, "here", None))?;
+                    if let Err(m) = check_env_name(&env) {
+                        err(value.span(), m, "here", None);
+                        continue;
+                    }
                     if key == "aliases" {
                         s.envs.add_aliases(&env, &list);
                     } else {
@@ -380,15 +492,19 @@ pub fn parse(text: &str, name: &str, dir: &Path, known: &[KnownRule<'_>]) -> Res
                 }
             }
             env => {
-                check_env_name(env).map_err(|m| err(value.span(), m, "here", None))?;
-                let globs = string_list(value.get_ref()).ok_or_else(|| {
+                if let Err(m) = check_env_name(env) {
+                    err(value.span(), m, "here", None);
+                    continue;
+                }
+                let Some(globs) = string_list(value.get_ref()) else {
                     err(
                         value.span(),
                         format!("environments.{env} must be a list of path globs"),
                         "expected a list of strings",
                         None,
-                    )
-                })?;
+                    );
+                    continue;
+                };
                 s.envs.add_env(env);
                 glob_entries.push((env.to_owned(), globs, value.span()));
             }
@@ -396,10 +512,12 @@ pub fn parse(text: &str, name: &str, dir: &Path, known: &[KnownRule<'_>]) -> Res
     }
     for (env, globs, span) in glob_entries {
         for g in globs {
-            let matcher = crate::glob::matcher(&g).map_err(|e| {
-                err(span.clone(), format!("invalid glob `{}`: {e}", crate::glob::shown(&g)), "in this list", None)
-            })?;
-            s.env_globs.push((g, matcher, env.clone()));
+            match crate::glob::matcher(&g) {
+                Ok(matcher) => s.env_globs.push((g, matcher, env.clone())),
+                Err(e) => {
+                    err(span.clone(), format!("invalid glob `{}`: {e}", crate::glob::shown(&g)), "in this list", None);
+                }
+            }
         }
     }
 
@@ -407,47 +525,56 @@ pub fn parse(text: &str, name: &str, dir: &Path, known: &[KnownRule<'_>]) -> Res
     for (kind, globs) in &raw.files.0 {
         let Some(file_kind) = FileKind::parse(kind.get_ref()) else {
             let kinds: Vec<&str> = FileKind::ALL.iter().map(|k| k.as_str()).collect();
-            return Err(err(
-                kind.span(),
-                format!("unknown file kind `{}`", kind.get_ref()),
-                "not a file kind",
-                Some(format!("file kinds: {}", kinds.join(", "))),
-            ));
+            let help = did_you_mean(kind.get_ref(), &kinds)
+                .map_or_else(|| format!("file kinds: {}", kinds.join(", ")), |c| format!("did you mean `{c}`?"));
+            err(kind.span(), format!("unknown file kind `{}`", kind.get_ref()), "not a file kind", Some(help));
+            continue;
         };
         for g in globs {
-            let matcher = crate::glob::matcher(g.get_ref()).map_err(|e| {
-                err(g.span(), format!("invalid glob `{}`: {e}", crate::glob::shown(g.get_ref())), "here", None)
-            })?;
-            s.kinds.push(g.get_ref().clone(), matcher, file_kind);
+            match crate::glob::matcher(g.get_ref()) {
+                Ok(matcher) => s.kinds.push(g.get_ref().clone(), matcher, file_kind),
+                Err(e) => {
+                    err(g.span(), format!("invalid glob `{}`: {e}", crate::glob::shown(g.get_ref())), "here", None);
+                }
+            }
         }
     }
 
-    let patterns = |list: &[Spanned<String>]| -> Result<Vec<RulePattern>, ConfigError> {
+    let unknown_rule_help = |id: &str| {
+        did_you_mean(id, known_ids)
+            .map_or_else(|| "run `envlint rules` to list rule IDs".to_owned(), |c| format!("did you mean `{c}`?"))
+    };
+    let patterns = |list: &[Spanned<String>]| -> Vec<RulePattern> {
         list.iter()
-            .map(|p| {
-                RulePattern::parse(p.get_ref(), known_ids).map_err(|m| {
-                    err(
-                        p.span(),
-                        m,
-                        "not a known rule ID or pattern",
-                        Some("run `envlint rules` to list rule IDs".into()),
-                    )
-                })
+            .filter_map(|p| match RulePattern::parse(p.get_ref(), known_ids) {
+                Ok(pattern) => Some(pattern),
+                Err(m) => {
+                    err(p.span(), m, "not a known rule ID or pattern", Some(unknown_rule_help(p.get_ref())));
+                    None
+                }
             })
             .collect()
     };
     if let Some(select) = &raw.rules.select {
-        s.select = patterns(select)?;
+        s.select = patterns(select);
     }
-    s.ignore = patterns(&raw.rules.ignore)?;
+    s.ignore = patterns(&raw.rules.ignore);
     for (id, sev) in &raw.rules.severity {
-        RulePattern::parse(id.get_ref(), known_ids).map_err(|m| {
-            err(id.span(), m, "not a known rule ID", Some("run `envlint rules` to list rule IDs".into()))
-        })?;
-        let severity = Severity::parse(sev.get_ref()).ok_or_else(|| {
-            err(sev.span(), format!("invalid severity `{}`", sev.get_ref()), "expected error, warning or note", None)
-        })?;
-        s.severity.insert(id.get_ref().clone(), severity);
+        if let Err(m) = RulePattern::parse(id.get_ref(), known_ids) {
+            err(id.span(), m, "not a known rule ID", Some(unknown_rule_help(id.get_ref())));
+            continue;
+        }
+        match Severity::parse(sev.get_ref()) {
+            Some(severity) => {
+                s.severity.insert(id.get_ref().clone(), severity);
+            }
+            None => err(
+                sev.span(),
+                format!("invalid severity `{}`", sev.get_ref()),
+                "expected error, warning or note",
+                None,
+            ),
+        }
     }
     for (key, value) in &raw.rules.options {
         let id = key.get_ref();
@@ -458,61 +585,100 @@ pub fn parse(text: &str, name: &str, dir: &Path, known: &[KnownRule<'_>]) -> Res
                 || "keys of [rules] are select, ignore, severity, and rule IDs (run `envlint rules`)".to_owned(),
                 |close| format!("did you mean `{close}`?"),
             );
-            return Err(err(key.span(), format!("unknown key or rule `{id}` in [rules]"), "here", Some(help)));
+            err(key.span(), format!("unknown key or rule `{id}` in [rules]"), "here", Some(help));
+            continue;
         };
         let Some(parser) = rule.options else {
-            return Err(err(key.span(), format!("rule `{id}` takes no options"), "here", None));
+            err(key.span(), format!("rule `{id}` takes no options"), "here", None);
+            continue;
         };
         if !value.get_ref().is_table() {
-            return Err(err(value.span(), format!("rules.{id} must be a table of options"), "here", None));
+            err(value.span(), format!("rules.{id} must be a table of options"), "here", None);
+            continue;
         }
-        let options = parser(value.get_ref()).map_err(|m| {
-            err(value.span(), format!("invalid options for rule `{id}`: {}", m.trim()), "in these options", None)
-        })?;
-        s.rule_options.insert(id.clone(), options);
+        match parser(value.get_ref()) {
+            Ok(options) => {
+                s.rule_options.insert(id.clone(), options);
+            }
+            Err(m) => {
+                err(value.span(), format!("invalid options for rule `{id}`: {}", m.trim()), "in these options", None);
+            }
+        }
     }
     for allow in &raw.secrets.allow {
-        s.secrets_allow.push(
-            Regex::new(allow.get_ref()).map_err(|e| err(allow.span(), format!("invalid regex: {e}"), "here", None))?,
-        );
+        match Regex::new(allow.get_ref()) {
+            Ok(re) => s.secrets_allow.push(re),
+            Err(e) => err(allow.span(), format!("invalid regex: {e}"), "here", None),
+        }
     }
     if let Some(skip) = &raw.secrets.skip_paths {
+        let mut ok = true;
         for p in skip {
-            crate::glob::parse(p.get_ref()).map_err(|e| err(p.span(), format!("invalid glob: {e}"), "here", None))?;
+            if let Err(e) = crate::glob::parse(p.get_ref()) {
+                err(p.span(), format!("invalid glob: {e}"), "here", None);
+                ok = false;
+            }
         }
-        s.secrets_skip = glob_set(skip.iter().map(|p| p.get_ref().as_str()))
-            .map_err(|e| ConfigError::plain(format!("invalid secrets.skip-paths: {e}")))?;
+        if ok {
+            match glob_set(skip.iter().map(|p| p.get_ref().as_str())) {
+                Ok(set) => s.secrets_skip = set,
+                Err(e) => errs.borrow_mut().push(ConfigError::plain(format!("invalid secrets.skip-paths: {e}"))),
+            }
+        }
     }
     if let Some(n) = raw.secrets.max_line_length {
         s.secrets_max_line_length = n;
     }
     for o in &raw.overrides {
         let mut builder = globset::GlobSetBuilder::new();
+        let mut ok = true;
         for p in &o.paths {
-            builder.add(
-                crate::glob::parse(p.get_ref())
-                    .map_err(|e| err(p.span(), format!("invalid glob: {e}"), "here", None))?,
-            );
+            match crate::glob::parse(p.get_ref()) {
+                Ok(g) => {
+                    builder.add(g);
+                }
+                Err(e) => {
+                    err(p.span(), format!("invalid glob: {e}"), "here", None);
+                    ok = false;
+                }
+            }
         }
-        let paths = builder.build().map_err(|e| ConfigError::plain(format!("invalid override globs: {e}")))?;
-        s.overrides.push(Override { paths, select: patterns(&o.select)?, ignore: patterns(&o.ignore)? });
+        let (select, ignore) = (patterns(&o.select), patterns(&o.ignore));
+        if !ok {
+            continue;
+        }
+        match builder.build() {
+            Ok(paths) => s.overrides.push(Override { paths, select, ignore }),
+            Err(e) => errs.borrow_mut().push(ConfigError::plain(format!("invalid override globs: {e}"))),
+        }
     }
-    Ok(s)
+    errors.extend(errs.into_inner());
+    s
 }
 
 /// The candidate closest to `word` by edit distance, if it is close enough to be a typo.
 pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    // Edit distance counting a swap of two neighbours as one edit (`prdo` → `prod`).
     let distance = |a: &str, b: &str| {
-        let b: Vec<char> = b.chars().collect();
-        let mut prev: Vec<usize> = (0..=b.len()).collect();
-        for (i, ca) in a.chars().enumerate() {
-            let mut cur = vec![i + 1];
-            for (j, cb) in b.iter().enumerate() {
-                cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
-            }
-            prev = cur;
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i;
         }
-        prev[b.len()]
+        for (j, cell) in d[0].iter_mut().enumerate() {
+            *cell = j;
+        }
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut best = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    best = best.min(d[i - 2][j - 2] + 1);
+                }
+                d[i][j] = best;
+            }
+        }
+        d[a.len()][b.len()]
     };
     candidates
         .iter()
@@ -722,8 +888,40 @@ ignore = ["prod-*"]
         assert_eq!(did_you_mean("prod-debug-enabld", IDS), Some("prod-debug-enabled"));
         assert_eq!(did_you_mean("selct", &["select", "ignore"]), Some("select"));
         assert_eq!(did_you_mean("something-else", IDS), None);
+        assert_eq!(did_you_mean("prdo", &["dev", "prod", "staging"]), Some("prod"), "a swap is one edit");
         let e = parse_err("[rules.prod-debug-enabld]\nx = 1\n");
         assert_eq!(e.help.as_deref(), Some("did you mean `prod-debug-enabled`?"));
+    }
+
+    #[test]
+    fn every_error_is_reported_with_suggestions() {
+        let text = "polices = [\"p\"]\nselect = [\"*\"]\n[rules]\nignore = [\"prod-debug-enabld\"]\n\
+                    [rules.severity]\nparse-error = \"fatal\"\n[secrets]\nalow = [\"x\"]\n\
+                    [[overrides]]\npaths = [\"a/**\"]\nignor = [\"*\"]\n[files]\ndotnev = [\"x\"]\n\
+                    [environments]\nprod = 3\n";
+        let e = parse_err(text);
+        let all: Vec<&ConfigError> = std::iter::once(&e).chain(&e.related).collect();
+        // (message, text under the label, help), in file order
+        let want: &[(&str, &str, &str)] = &[
+            ("unknown field `polices` in the config", "polices", "did you mean `policies`?"),
+            ("unknown field `select` in the config", "select", "`select` belongs in [rules]"),
+            ("unknown rule `prod-debug-enabld`", "\"prod-debug-enabld\"", "did you mean `prod-debug-enabled`?"),
+            ("invalid severity `fatal`", "\"fatal\"", ""),
+            ("unknown field `alow` in [secrets]", "alow", "did you mean `allow`?"),
+            ("unknown field `ignor` in [[overrides]]", "ignor", "did you mean `ignore`?"),
+            ("unknown file kind `dotnev`", "dotnev", "did you mean `dotenv`?"),
+            ("environments.prod must be a list of path globs", "3", ""),
+        ];
+        assert_eq!(all.len(), want.len(), "{:#?}", all.iter().map(|e| &e.message).collect::<Vec<_>>());
+        for (e, (message, under, help)) in all.iter().zip(want) {
+            assert!(e.message.starts_with(message), "{} / {message}", e.message);
+            assert_eq!(e.labelled_text().as_deref(), Some(*under), "{message}");
+            assert_eq!(e.help.as_deref().unwrap_or(""), *help, "{message}");
+        }
+        assert!(e.message.ends_with("(7 more problems below)"), "{}", e.message);
+        // every syntax error the reader recovers from
+        let e = parse_err("[rules\nx = = 1\n");
+        assert!(!e.related.is_empty(), "{}", e.message);
     }
 
     #[test]

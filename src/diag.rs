@@ -40,13 +40,23 @@ pub struct FileError<K: ErrorKind> {
     pub span: Option<SourceSpan>,
     pub label: String,
     pub help: Option<String>,
+    /// More errors found in the same pass, shown after this one.
+    pub related: Vec<FileError<K>>,
     kind: PhantomData<K>,
 }
 
 impl<K: ErrorKind> FileError<K> {
     /// An error without a location in a file.
     pub fn plain(message: impl Into<String>) -> Self {
-        Self { message: message.into(), window: None, span: None, label: String::new(), help: None, kind: PhantomData }
+        Self {
+            message: message.into(),
+            window: None,
+            span: None,
+            label: String::new(),
+            help: None,
+            related: Vec::new(),
+            kind: PhantomData,
+        }
     }
 
     /// An error labelled at `span` of the file `name` holding `text`.
@@ -58,6 +68,7 @@ impl<K: ErrorKind> FileError<K> {
             span: Some(SourceSpan::from(span.range())),
             label: label.into(),
             help: None,
+            related: Vec::new(),
             kind: PhantomData,
         }
     }
@@ -94,6 +105,13 @@ impl<K: ErrorKind> Diagnostic for FileError<K> {
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
         self.window.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            return None;
+        }
+        Some(Box::new(self.related.iter().map(|e| e as &dyn Diagnostic)))
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {

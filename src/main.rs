@@ -40,14 +40,19 @@ impl<W: Write> Write for PipeSafe<W> {
 fn main() -> ExitCode {
     envlint::isolate::install_hook();
     let cli = envlint::cli::Cli::parse();
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let term = envlint::Terminal {
-        color: io::stdout().is_terminal() && !no_color,
-        stderr_color: io::stderr().is_terminal() && !no_color,
-    };
+    let term = envlint::Terminal::new(io::stdout().is_terminal(), io::stderr().is_terminal(), |name| {
+        std::env::var_os(name).map(|v| v.to_string_lossy().into_owned())
+    });
+    // Errors (exit 2) are drawn by miette's handler: give it the same colour decision.
+    let (_, stderr_color) = term.colors(cli.color);
+    let _ = miette::set_hook(Box::new(move |_| Box::new(miette::MietteHandlerOpts::new().color(stderr_color).build())));
+    let progress: Option<Box<dyn Write + Send>> = if term.stderr_tty { Some(Box::new(io::stderr())) } else { None };
     let mut stdout = PipeSafe { inner: io::BufWriter::new(io::stdout().lock()), closed: false };
-    let mut stderr = PipeSafe { inner: io::stderr().lock(), closed: false };
-    let code = match envlint::run(cli, term, &mut stdout, &mut stderr) {
+    // Not locked for the whole run: the progress bar writes to it from another thread.
+    let mut stderr = PipeSafe { inner: io::stderr(), closed: false };
+    let mut stdin = io::stdin().lock();
+    let streams = envlint::Io { out: &mut stdout, err: &mut stderr, stdin: &mut stdin, progress };
+    let code = match envlint::run(cli, term, streams) {
         Ok(code) => code,
         Err(report) => {
             let _ = stdout.flush();

@@ -318,7 +318,8 @@ fn github_annotations_are_exact() {
         ],
         "{stdout}"
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("1 error, 2 warnings, 0 notes in 3 files"));
+    // the summary is in the report; in an Actions log stdout and stderr are one stream
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("1 error, 2 warnings, 0 notes in 3 files"));
 }
 
 #[test]
@@ -329,4 +330,165 @@ fn github_output_of_a_clean_scan_is_the_summary() {
     let out = scan(dir.path(), "github", &[]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "no findings in 2 files\n");
+}
+
+/// Columns and paths agree in every format: one file under a non-ASCII folder,
+/// CRLF line endings, non-ASCII text before the finding on its line and on the
+/// line above. Columns count characters (a byte count would give 24, not 21).
+#[test]
+fn every_format_agrees_on_paths_and_columns() {
+    let dir = tempdir();
+    let rel = "services/naïve—app/.env.production";
+    let text = format!("APP_NAME=naïve—app\r\nGREETING=\"naïve—app {TOKEN}\"\r\nA=1\r\nA=2\r\n");
+    write(dir.path(), rel, &text);
+    common::keep_dotenv_files(dir.path(), &[rel]);
+    let col = 1 + "GREETING=\"naïve—app ".chars().count() as u64;
+    assert_eq!((col, 1 + "GREETING=\"naïve—app ".len()), (21, 24));
+    let end = col + TOKEN.len() as u64;
+    let offset = text.find(TOKEN).expect("token") as u64;
+    let select = ["--select", "committed-secret,dotenv-duplicate-key", "--fail-on", "never"];
+    // scanned from a subfolder, naming the file: paths stay repository-relative
+    let run = |format: &str| {
+        let out = envlint()
+            .args(["scan", "--format", format])
+            .args(select)
+            .arg("naïve—app/.env.production")
+            .current_dir(dir.path().join("services"))
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(0), "{format}: {}", transcript(&out));
+        out
+    };
+
+    let v = json(&run("json"));
+    let f = &v["findings"];
+    assert_eq!(f[0]["rule"], "committed-secret");
+    assert_eq!(f[0]["path"], rel);
+    assert_eq!(
+        f[0]["span"],
+        serde_json::json!({"start": {"line": 2, "column": col}, "end": {"line": 2, "column": end},
+                           "offset": offset, "length": TOKEN.len()})
+    );
+    assert_eq!(f[1]["rule"], "dotenv-duplicate-key");
+    assert_eq!(f[1]["span"]["start"], serde_json::json!({"line": 4, "column": 1}));
+
+    let v = json(&run("sarif"));
+    assert_valid_sarif(&v);
+    assert_github_requirements(&v);
+    assert_eq!(v["runs"][0]["columnKind"], "unicodeCodePoints");
+    let uri = "services/na%C3%AFve%E2%80%94app/.env.production";
+    let hits = sarif_result(&v, "committed-secret", uri);
+    assert_eq!(hits.len(), 1, "{v:#}");
+    assert_eq!(
+        hits[0]["locations"][0]["physicalLocation"]["region"],
+        serde_json::json!({"startLine": 2, "startColumn": col, "endLine": 2, "endColumn": end})
+    );
+    assert_eq!(
+        sarif_result(&v, "dotenv-duplicate-key", uri)[0]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        4
+    );
+
+    let gh = String::from_utf8_lossy(&run("github").stdout).into_owned();
+    assert!(
+        gh.contains(&format!("::error file={rel},line=2,col={col},endLine=2,endColumn={end},title=committed-secret::")),
+        "{gh}"
+    );
+    assert!(gh.contains(&format!("::warning file={rel},line=4,col=1,endLine=4,endColumn=2,")), "{gh}");
+
+    let gl = json(&run("gitlab"));
+    let lines: Vec<(String, u64)> = gl
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|i| {
+            (
+                i["location"]["path"].as_str().unwrap_or("").to_owned(),
+                i["location"]["lines"]["begin"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(lines, [(rel.to_owned(), 2), (rel.to_owned(), 4)]);
+
+    let human = String::from_utf8_lossy(&run("human").stdout).into_owned();
+    assert!(human.contains(&format!("[{rel}:2:{col}]")), "{human}");
+    assert!(human.contains(&format!("[{rel}:4:1]")), "{human}");
+    assert!(!human.contains(TOKEN));
+}
+
+/// SARIF for code scanning beyond the basics: related locations linked from the
+/// message (GitHub shows them only that way), inline suppressions as
+/// `suppressions`, and a security rule that only warns (`default-credential`).
+#[test]
+fn sarif_related_locations_suppressions_and_default_credential() {
+    let dir = tempdir();
+    write(
+        dir.path(),
+        ".gitlab-ci.yml",
+        "include: ci/templates.yml\n\ndeploy-prod:\n  extends: .deploy\n  environment: production\n  script: ./deploy.sh\n",
+    );
+    write(dir.path(), "ci/templates.yml", ".deploy:\n  image: alpine\n  variables:\n    DEBUG: \"true\"\n");
+    write(
+        dir.path(),
+        "app/.env.production",
+        "LOG_LEVEL=debug # envlint: ignore[prod-verbose-logging] INC-12: tracing a leak\n",
+    );
+    common::copy_into(&repo().join("fixtures/rules/default-credential/fail-compose"), dir.path());
+    common::keep_dotenv_files(dir.path(), &["app/.env.production"]);
+    let out = scan(dir.path(), "sarif", &["--fail-on", "never"]);
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    let v = json(&out);
+    assert_valid_sarif(&v);
+    assert_github_requirements(&v);
+
+    // related: the job that gives the template its environment
+    let debug = sarif_result(&v, "prod-debug-enabled", "ci/templates.yml");
+    assert_eq!(debug.len(), 1, "{v:#}");
+    let related = debug[0]["relatedLocations"].as_array().expect("relatedLocations");
+    assert_eq!(related[0]["id"], 1);
+    assert_eq!(related[0]["physicalLocation"]["artifactLocation"]["uri"], ".gitlab-ci.yml");
+    assert_eq!(related[0]["physicalLocation"]["region"]["startLine"], 3);
+    assert!(related[0]["message"]["text"].as_str().is_some_and(|m| m.contains("deploy-prod")));
+    let message = debug[0]["message"]["text"].as_str().expect("message");
+    assert!(message.ends_with("; see [.gitlab-ci.yml:3](1)"), "{message}");
+    // every link in a message points at a related location of the result
+    for r in v["runs"][0]["results"].as_array().expect("results") {
+        let ids: Vec<u64> = r["relatedLocations"]
+            .as_array()
+            .map_or_else(Vec::new, |l| l.iter().filter_map(|l| l["id"].as_u64()).collect());
+        let text = r["message"]["text"].as_str().unwrap_or("");
+        for id in &ids {
+            assert!(text.contains(&format!("]({id})")), "{r}");
+        }
+    }
+
+    // the suppressed finding: present, marked, with its reason; other formats leave it out
+    let logged = sarif_result(&v, "prod-verbose-logging", "app/.env.production");
+    assert_eq!(logged.len(), 1, "{v:#}");
+    assert_eq!(
+        logged[0]["suppressions"],
+        serde_json::json!([{"kind": "inSource", "justification": "INC-12: tracing a leak"}])
+    );
+    let plain = json(&scan(dir.path(), "json", &["--fail-on", "never"]));
+    assert!(plain["findings"].as_array().expect("findings").iter().all(|f| f["rule"] != "prod-verbose-logging"));
+    assert_eq!(plain["summary"]["suppressed"], 1);
+
+    // default-credential is a security rule: security-severity by its severity, the security tag
+    let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().expect("rules");
+    let rule = rules.iter().find(|r| r["id"] == "default-credential").expect("default-credential ran");
+    assert_eq!(rule["properties"]["security-severity"], "4.0");
+    assert!(rule["properties"].get("problem.severity").is_none());
+    assert!(rule["properties"]["tags"].as_array().is_some_and(|t| t.iter().any(|t| t == "security")));
+    let hits: Vec<&Value> = v["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter(|r| r["ruleId"] == "default-credential")
+        .collect();
+    assert!(!hits.is_empty(), "{v:#}");
+    assert!(hits.iter().all(|r| r["level"] == "warning"));
+    // a quality rule gets problem.severity and no security-severity
+    let quality = rules.iter().find(|r| r["id"] == "prod-verbose-logging").expect("ran");
+    assert_eq!(quality["properties"]["problem.severity"], "warning");
+    let results = v["runs"][0]["results"].to_string();
+    assert!(!results.contains("somewordpress") && !results.contains("yourStrong"), "no credential text in results");
 }

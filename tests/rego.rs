@@ -58,8 +58,16 @@ fn scan_reports_rego_findings_only_in_prod_with_exact_spans() {
     let rules: Vec<Box<dyn Rule>> = vec![Box::new(RegoPolicy::load(&policy).expect("policy"))];
     let settings = Settings::defaults(dir.path());
     let (report, tracked) = (ReportSet::everything(), Tracked::Unknown("test".into()));
-    let input =
-        ScanInput { root: dir.path(), report: &report, tracked: &tracked, threads: 2, env_flags: &[], run_rules: true };
+    let input = ScanInput {
+        root: dir.path(),
+        report: &report,
+        tracked: &tracked,
+        threads: 2,
+        env_flags: &[],
+        run_rules: true,
+        stdin: None,
+        progress: None,
+    };
     let out = scan(&input, &settings, &rules);
     assert!(out.warnings.is_empty(), "{:?}", out.warnings);
     let got: Vec<(String, u32, u32, String)> =

@@ -2,19 +2,74 @@
 
 use std::io::{self, Write};
 
-use miette::{IntoDiagnostic, Report};
+use miette::{IntoDiagnostic, Report, miette};
 
-use crate::cli::{ListFormat, WalkArgs};
+use crate::cli::{EnvsArgs, ListFormat, WalkArgs};
 use crate::discover::{FileKind, KindSource};
 use crate::engine::FileRow;
 use crate::{env, snippet};
 
-/// `envlint envs`: every file's kind and environment, and why.
-pub fn run(walk: &WalkArgs, format: ListFormat, out: &mut dyn Write) -> Result<u8, Report> {
-    let p = super::prepare(walk, &[])?;
+/// `envlint envs`: every file's kind and environment, and why; `--env ENV` (no
+/// `=`) and `--kind KIND` keep only matching files (and CI jobs).
+pub fn run(args: &EnvsArgs, out: &mut dyn Write) -> Result<u8, Report> {
+    let (forced, wanted_envs): (Vec<String>, Vec<String>) =
+        args.walk.env.iter().cloned().partition(|e| e.contains('='));
+    let walk = WalkArgs { env: forced, ..args.walk.clone() };
+    let kinds = args
+        .kind
+        .iter()
+        .map(|k| k.trim())
+        .filter(|k| !k.is_empty())
+        .map(|k| {
+            FileKind::parse(k).ok_or_else(|| {
+                let names: Vec<&str> = FileKind::ALL.iter().map(|k| k.as_str()).collect();
+                let help = crate::config::did_you_mean(k, &names)
+                    .map_or_else(|| format!("file kinds: {}", names.join(", ")), |c| format!("did you mean `{c}`?"));
+                miette!(help = help, "--kind: unknown file kind `{}`", snippet::escape(k))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let p = super::prepare(&walk, &[])?;
+    // `-` is "no environment", as the table shows it.
+    let envs = wanted_envs
+        .iter()
+        .map(|e| match e.as_str() {
+            "-" => Ok(None),
+            name => p.settings.envs.resolve(name).map(Some).ok_or_else(|| {
+                let names: Vec<&str> = p.settings.envs.names().collect();
+                let help = crate::config::did_you_mean(name, &names).map_or_else(
+                    || {
+                        format!(
+                            "known environments: {}, or `-` for none; to force one, write --env GLOB=ENV",
+                            names.join(", ")
+                        )
+                    },
+                    |c| format!("did you mean `{c}`?"),
+                );
+                miette!(help = help, "--env: unknown environment `{}`", snippet::escape(name))
+            }),
+        })
+        .collect::<Result<Vec<Option<env::Env>>, _>>()?;
     let scan = super::run_scan(&p, false)?;
-    write_envs(&scan.files, format, out).into_diagnostic()?;
+    let rows: Vec<FileRow> = scan.files.into_iter().filter_map(|f| keep(f, &kinds, &envs)).collect();
+    write_envs(&rows, args.format, out).into_diagnostic()?;
     Ok(0)
+}
+
+/// The row if it passes the filters: its kind is one of `kinds`, and its
+/// environment one of `envs` — for CI files, those of its jobs that are.
+fn keep(mut f: FileRow, kinds: &[FileKind], envs: &[Option<env::Env>]) -> Option<FileRow> {
+    if !kinds.is_empty() && !kinds.contains(&f.class.kind) {
+        return None;
+    }
+    if envs.is_empty() {
+        return Some(f);
+    }
+    if f.env.jobs.is_empty() {
+        return envs.contains(&f.env.env).then_some(f);
+    }
+    f.env.jobs.retain(|j| envs.contains(&j.env));
+    (!f.env.jobs.is_empty()).then_some(f)
 }
 
 /// `envlint envs`: one row per file (its kind and why, its environment and

@@ -3,7 +3,9 @@
 
 pub mod baseline;
 pub mod envs;
+pub mod init;
 pub mod policy_test;
+mod progress;
 pub mod rules;
 pub mod scan;
 
@@ -38,6 +40,8 @@ pub(crate) struct Prepared {
     threads: usize,
     /// The built-in rules and the loaded user policies.
     rules: Vec<Box<dyn Rule>>,
+    /// Text from standard input and the path it is judged as.
+    stdin: Option<engine::Stdin>,
 }
 
 /// Loads the user policies (the config's `policies`, then `extra`), checking
@@ -69,11 +73,24 @@ pub(crate) fn load_config_and_policies(
 }
 
 pub(crate) fn prepare(walk: &WalkArgs, extra_policies: &[PathBuf]) -> Result<Prepared, Report> {
+    prepare_with(walk, extra_policies, None)
+}
+
+/// [`prepare`]; with `stdin`, the walk's only path is where the text read from
+/// standard input is judged (the file need not exist).
+pub(crate) fn prepare_with(
+    walk: &WalkArgs,
+    extra_policies: &[PathBuf],
+    stdin: Option<Vec<u8>>,
+) -> Result<Prepared, Report> {
     let given = if walk.paths.is_empty() { vec![PathBuf::from(".")] } else { walk.paths.clone() };
     let mut paths = Vec::with_capacity(given.len());
     for p in &given {
-        let abs = std::fs::canonicalize(p)
-            .map_err(|e| miette!("cannot scan {}: {e}", snippet::escape(&p.to_string_lossy())))?;
+        let abs = if stdin.is_some() {
+            virtual_path(p)
+        } else {
+            std::fs::canonicalize(p).map_err(|e| miette!("cannot scan {}: {e}", snippet::escape(&p.to_string_lossy())))
+        }?;
         paths.push(abs);
     }
     let cwd = std::env::current_dir().into_diagnostic()?;
@@ -96,6 +113,12 @@ pub(crate) fn prepare(walk: &WalkArgs, extra_policies: &[PathBuf]) -> Result<Pre
         }
         common
     });
+    if !root.is_dir() {
+        return Err(miette!(
+            "cannot scan {}: its folder does not exist and is in no repository",
+            snippet::escape(&given[0].to_string_lossy())
+        ));
+    }
     let mut report = ReportSet::default();
     for (abs, shown) in paths.iter().zip(&given) {
         if !abs.starts_with(&root) {
@@ -142,10 +165,55 @@ pub(crate) fn prepare(walk: &WalkArgs, extra_policies: &[PathBuf]) -> Result<Pre
     }
     let threads =
         walk.threads.filter(|&n| n > 0).unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-    Ok(Prepared { root, report, tracked, settings, env_flags, threads, rules })
+    let stdin = match (stdin, report.files.first()) {
+        (Some(bytes), Some(rel)) => Some(engine::Stdin { rel: rel.clone(), bytes: bytes.into() }),
+        _ => None,
+    };
+    Ok(Prepared { root, report, tracked, settings, env_flags, threads, rules, stdin })
+}
+
+/// The absolute path `p` names, whether or not it exists: its longest existing
+/// ancestor made canonical, then the rest as written.
+fn virtual_path(p: &Path) -> Result<PathBuf, Report> {
+    let shown = || snippet::escape(&p.to_string_lossy()).into_owned();
+    if p.file_name().is_none() {
+        return Err(miette!("invalid --stdin-filename {}: expected a file path", shown()));
+    }
+    // `..` taken lexically: the file need not exist, nor its folders.
+    let mut abs = PathBuf::new();
+    for c in std::path::absolute(p).map_err(|e| miette!("invalid --stdin-filename {}: {e}", shown()))?.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                abs.pop();
+            }
+            std::path::Component::CurDir => {}
+            c => abs.push(c),
+        }
+    }
+    let mut existing = abs.as_path();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        rest.push(existing.file_name().unwrap_or_default().to_owned());
+        existing = existing.parent().ok_or_else(|| miette!("invalid --stdin-filename {}", shown()))?;
+    }
+    let mut out = std::fs::canonicalize(existing).map_err(|e| miette!("invalid --stdin-filename {}: {e}", shown()))?;
+    if out.is_dir() && rest.is_empty() {
+        return Err(miette!("invalid --stdin-filename {}: it is a folder", shown()));
+    }
+    out.extend(rest.iter().rev());
+    Ok(out)
 }
 
 pub(crate) fn run_scan(p: &Prepared, run_rules: bool) -> Result<ScanOutput, Report> {
+    run_scan_with(p, run_rules, None)
+}
+
+/// [`run_scan`], counting files done in `progress`.
+pub(crate) fn run_scan_with(
+    p: &Prepared,
+    run_rules: bool,
+    progress: Option<&engine::Progress>,
+) -> Result<ScanOutput, Report> {
     let input = ScanInput {
         root: &p.root,
         report: &p.report,
@@ -153,6 +221,8 @@ pub(crate) fn run_scan(p: &Prepared, run_rules: bool) -> Result<ScanOutput, Repo
         threads: p.threads,
         env_flags: &p.env_flags,
         run_rules,
+        stdin: p.stdin.as_ref(),
+        progress,
     };
     // Large stacks: parsers and policies recurse (each bounds its depth).
     let pool = rayon::ThreadPoolBuilder::new().num_threads(p.threads).stack_size(16 << 20).build().into_diagnostic()?;

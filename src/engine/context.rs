@@ -81,9 +81,8 @@ pub fn build(
         .par_iter()
         .map(|&i| {
             let c = &candidates[i];
-            let loaded = crate::isolate::run(|| {
-                load::read(&c.file.abs, &c.file.rel, c.kind(), max_size, env_rules, &config_rel(&c.file))
-            });
+            let loaded =
+                crate::isolate::run(|| load::read(&c.file, c.kind(), max_size, env_rules, &config_rel(&c.file)));
             match loaded {
                 Ok(Ok(l)) => (i, Some(l), None),
                 Ok(Err(load::NotLoaded::Unreadable(w))) => (i, None, Some(w)),
@@ -148,7 +147,7 @@ pub fn build(
         }
         let c = &candidates[i];
         let rel = c.file.rel.clone();
-        let Ok(l) = load::read(&c.file.abs, &c.file.rel, c.kind(), max_size, env_rules, &config_rel(&c.file)) else {
+        let Ok(l) = load::read(&c.file, c.kind(), max_size, env_rules, &config_rel(&c.file)) else {
             continue;
         };
         let targets = gitlab_includes(l.doc.as_ref().and_then(|d| d.root()), &index, candidates);
@@ -225,9 +224,8 @@ fn terraform_layout(
         .enumerate()
         .filter(|(_, c)| c.kind() == FileKind::Hcl && c.file.rel.rsplit('/').next() == Some("terragrunt.hcl"))
         .filter_map(|(i, c)| {
-            let loaded = crate::isolate::run(|| {
-                load::read(&c.file.abs, &c.file.rel, c.kind(), max_size, env_rules, &config_rel(&c.file))
-            });
+            let loaded =
+                crate::isolate::run(|| load::read(&c.file, c.kind(), max_size, env_rules, &config_rel(&c.file)));
             let root = loaded.ok()?.ok()?.doc?.roots.into_iter().next()?;
             let source = layout::terragrunt_source(&root)?;
             let target = layout::resolve_source(&dir(&c.file.rel), &source)?;

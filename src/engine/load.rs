@@ -32,15 +32,22 @@ pub enum NotLoaded {
     Unreadable(String),
 }
 
-/// Reads, decodes and parses the file at `abs`, shown as `rel`.
+/// Reads, decodes and parses a file of the repository (or the text given for it
+/// on standard input).
 pub fn read(
-    abs: &std::path::Path,
-    rel: &str,
+    file: &crate::repo::RepoFile,
     kind: FileKind,
     max_size: u64,
     env_rules: &EnvRules<'_>,
     config_rel: &str,
 ) -> Result<Loaded, NotLoaded> {
+    let (abs, rel) = (&file.abs, file.rel.as_str());
+    if let Some(bytes) = &file.content {
+        if bytes.len() as u64 > max_size {
+            return Err(NotLoaded::Large);
+        }
+        return text(rel, bytes.to_vec(), kind, env_rules, config_rel).ok_or(NotLoaded::Binary);
+    }
     let unreadable = |e: std::io::Error| NotLoaded::Unreadable(format!("cannot read {rel}: {e}"));
     let t = stats::start();
     let bytes = read_regular(abs, max_size).map_err(|e| match e {

@@ -51,6 +51,26 @@ pub struct ScanInput<'a> {
     pub env_flags: &'a [(String, globset::GlobMatcher, crate::env::Env)],
     /// Run the rules (false for `envlint envs`).
     pub run_rules: bool,
+    /// Text read from standard input, judged as the file at its path.
+    pub stdin: Option<&'a Stdin>,
+    /// Counts files done, for a progress bar.
+    pub progress: Option<&'a Progress>,
+}
+
+/// `envlint scan - --stdin-filename PATH`: the text and the path (relative to the
+/// root) it is judged as, in place of what the disk holds there.
+#[derive(Clone, Debug)]
+pub struct Stdin {
+    pub rel: String,
+    pub bytes: Arc<[u8]>,
+}
+
+/// How far a scan is: files of the units to check, and of those done. `total`
+/// is 0 until the files are known.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub total: std::sync::atomic::AtomicUsize,
+    pub done: std::sync::atomic::AtomicUsize,
 }
 
 /// What a scan reports: everything under the root, or named files and folders
@@ -158,8 +178,20 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
             let abs = input.root.join(rel);
             if std::fs::symlink_metadata(&abs).is_ok_and(|m| m.is_file()) {
                 let tracked = input.tracked.contains(rel).unwrap_or(false);
-                found.push(RepoFile { abs, rel: rel.clone(), tracked });
+                found.push(RepoFile { abs, rel: rel.clone(), tracked, content: None });
             }
+        }
+    }
+    // Standard input takes the place of its file, which need not exist.
+    if let Some(stdin) = input.stdin
+        && !tree.envlint_ignored(&stdin.rel)
+    {
+        let content = Some(stdin.bytes.clone());
+        if let Some(f) = found.iter_mut().find(|f| f.rel == stdin.rel) {
+            f.content = content;
+        } else {
+            let tracked = input.tracked.contains(&stdin.rel).unwrap_or(false);
+            found.push(RepoFile { abs: input.root.join(&stdin.rel), rel: stdin.rel.clone(), tracked, content });
         }
     }
     found.sort_by(|a, b| a.rel.cmp(&b.rel).then_with(|| a.abs.cmp(&b.abs)));
@@ -208,8 +240,20 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
         .iter()
         .filter(|u| u.files.iter().chain(&u.context).any(|&i| input.report.includes(&candidates[i].file.rel)))
         .collect();
+    if let Some(p) = input.progress {
+        p.total.store(wanted.iter().map(|u| u.files.len()).sum(), std::sync::atomic::Ordering::Relaxed);
+    }
     let t = stats::start();
-    let results: Vec<unit::UnitResult> = wanted.par_iter().map(|u| unit::run(u, &candidates, &shared)).collect();
+    let results: Vec<unit::UnitResult> = wanted
+        .par_iter()
+        .map(|u| {
+            let r = unit::run(u, &candidates, &shared);
+            if let Some(p) = input.progress {
+                p.done.fetch_add(u.files.len(), std::sync::atomic::Ordering::Relaxed);
+            }
+            r
+        })
+        .collect();
     t.stop(Phase::Units, wanted.len() as u64, 0);
 
     let mut out = ScanOutput { warnings, ..ScanOutput::default() };

@@ -77,14 +77,7 @@ pub fn run(unit: &Unit, candidates: &[Candidate], shared: &Shared<'_>) -> UnitRe
         let loaded = match preloaded {
             Some(l) => Ok(l),
             None => crate::isolate::run(|| {
-                load::read(
-                    &c.file.abs,
-                    &c.file.rel,
-                    c.kind(),
-                    shared.settings.max_file_size,
-                    &shared.env_rules,
-                    &config_rel,
-                )
+                load::read(&c.file, c.kind(), shared.settings.max_file_size, &shared.env_rules, &config_rel)
             })
             .unwrap_or_else(|panic| {
                 out.failures += 1;

@@ -70,6 +70,9 @@ pub struct RepoFile {
     pub rel: String,
     /// In git's index.
     pub tracked: bool,
+    /// Text read from standard input (`envlint scan - --stdin-filename PATH`),
+    /// judged in place of what the disk holds at this path.
+    pub content: Option<Arc<[u8]>>,
 }
 
 /// The files of a tree: what the walk finds, plus tracked files that git
@@ -81,7 +84,7 @@ pub fn files(root: &Path, threads: usize, tree: &Arc<IgnoreTree>, tracked: &Trac
         .into_iter()
         .map(|f| {
             let tracked = tracked.contains(&f.rel).unwrap_or(false);
-            RepoFile { abs: f.abs, rel: f.rel, tracked }
+            RepoFile { abs: f.abs, rel: f.rel, tracked, content: None }
         })
         .collect();
     if let Tracked::Known(set) = tracked {
@@ -94,7 +97,7 @@ pub fn files(root: &Path, threads: usize, tree: &Arc<IgnoreTree>, tracked: &Trac
                 let abs = root.join(rel);
                 // Tracked but deleted, a symlink or a submodule: nothing to read.
                 let meta = std::fs::symlink_metadata(&abs).ok()?;
-                meta.is_file().then(|| RepoFile { abs, rel: rel.clone(), tracked: true })
+                meta.is_file().then(|| RepoFile { abs, rel: rel.clone(), tracked: true, content: None })
             })
             .collect();
         out.extend(extra);

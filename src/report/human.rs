@@ -124,6 +124,12 @@ impl Diagnostic for Shown<'_> {
 
 /// Writes every finding as a snippet, then the summary line.
 pub fn render(out: &ScanOutput, style: Style, w: &mut dyn Write) -> io::Result<()> {
+    render_findings(out, style, w)?;
+    writeln!(w, "{}", super::summary_line(out))
+}
+
+/// Writes every finding as a snippet (`scan --quiet`: no summary line).
+pub fn render_findings(out: &ScanOutput, style: Style, w: &mut dyn Write) -> io::Result<()> {
     let theme = if style.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(style.width).with_links(false);
     for finding in out.shown() {
@@ -165,5 +171,5 @@ pub fn render(out: &ScanOutput, style: Style, w: &mut dyn Write) -> io::Result<(
         w.write_all(text.as_bytes())?;
         writeln!(w)?;
     }
-    writeln!(w, "{}", super::summary_line(out))
+    Ok(())
 }

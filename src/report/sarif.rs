@@ -11,8 +11,12 @@
 //!   `problem.severity` (`error`, `warning`, `recommendation`) instead, so GitHub
 //!   shows them as code quality alerts, not security alerts.
 //! - `precision`: as each rule declares it.
-//! - related locations (`relatedLocations`), and inline suppressions as
-//!   `suppressions` of kind `inSource` (GitHub shows the alert as dismissed).
+//! - related locations (`relatedLocations`, ids from 1), each also linked from the
+//!   message as `[path:line](id)`: GitHub shows related locations only through such
+//!   links. Inline suppressions as `suppressions` of kind `inSource` with the reason
+//!   as `justification`. GitHub's upload does not act on `suppressions` (the result
+//!   becomes an open alert); the README's recipe dismisses them with
+//!   `advanced-security/dismiss-alerts`, which reads exactly this property.
 //! - columns are Unicode scalar values (`columnKind: unicodeCodePoints`); our end
 //!   position is exclusive, as SARIF's `endColumn` is.
 //! - more than [`MAX_RESULTS`] results: the most severe are kept and a tool execution
@@ -373,10 +377,20 @@ fn capitalize(s: &str) -> String {
 }
 
 fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult<'_> {
-    let text = match &f.env {
+    let mut text = match &f.env {
         Some(env) => format!("{} (env: {env})", f.message),
         None => f.message.clone(),
     };
+    // GitHub links related locations only from the message: `[text](id)`.
+    if !f.related.is_empty() {
+        let links: Vec<String> = f
+            .related
+            .iter()
+            .enumerate()
+            .map(|(i, r)| format!("[{}]({})", escape_link_text(&format!("{}:{}", r.path, r.start.line)), i + 1))
+            .collect();
+        let _ = write!(text, "; see {}", links.join(", "));
+    }
     let mut properties: BTreeMap<&str, &str> = f.properties.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     if let Some(env) = &f.env {
         properties.insert("env", env);
@@ -391,8 +405,8 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult<'_> {
             .related
             .iter()
             .enumerate()
-            .map(|(id, r)| RelatedLocation {
-                id,
+            .map(|(i, r)| RelatedLocation {
+                id: i + 1,
                 physical_location: physical(&r.path, r.start, (r.end.line, r.end.column)),
                 message: Text { text: r.message.clone() },
             })
@@ -408,6 +422,11 @@ fn result(f: &Finding, rule_index: Option<usize>) -> SarifResult<'_> {
         fingerprints: BTreeMap::from([("envlint/v1", f.fingerprint.as_str())]),
         properties,
     }
+}
+
+/// Link text of an embedded link (SARIF §3.11.6): brackets and backslashes escaped.
+fn escape_link_text(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('[', "\\[").replace(']', "\\]")
 }
 
 /// A location in a file: its URI and a region (an empty span is an insertion point).
