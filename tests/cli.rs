@@ -321,3 +321,27 @@ fn pathological_globs_in_the_config_point_into_the_toml() {
         assert!(stderr.contains(&format!("envlint.toml:{line}:")), "points at line {line}: {stderr}");
     }
 }
+
+#[test]
+fn git_warnings_only_when_there_is_a_dotenv_file_to_judge() {
+    // Outside a git repository the two git rules cannot judge dotenv files: they say
+    // so once each, but only when the scan holds a dotenv file.
+    let dir = common::plain_tempdir();
+    write(dir.path(), "main.tf", "resource \"null_resource\" \"a\" {}\n");
+    let out = envlint().arg("scan").arg(dir.path()).output().expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", transcript(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "no dotenv file, no warning");
+
+    write(dir.path(), "app/.env.staging", "A=1\n");
+    let out = envlint().arg("scan").arg(dir.path()).output().expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.lines().collect::<Vec<_>>(),
+        [
+            "warning: dotenv-not-ignored: not a git repository; whether dotenv files are ignored was not checked",
+            "warning: dotenv-tracked: could not check which files git tracks: not a git repository",
+        ],
+        "{}",
+        transcript(&out)
+    );
+}

@@ -71,8 +71,13 @@ impl Rule for DotenvNotIgnored {
 
     fn check_project(&self, cx: &ProjectCx<'_>, out: &mut ProjectOut) {
         if !cx.is_repo {
-            out.warnings
-                .push(format!("{}: not a git repository; whether dotenv files are ignored was not checked", META.id));
+            // Only worth saying when there is a dotenv file (or template) to judge.
+            if cx.files.iter().any(|f| f.kind == FileKind::Dotenv) {
+                out.warnings.push(format!(
+                    "{}: not a git repository; whether dotenv files are ignored was not checked",
+                    META.id
+                ));
+            }
             return;
         }
         for f in super::env_files(cx) {

@@ -62,7 +62,10 @@ impl Rule for DotenvTracked {
 
     fn check_project(&self, cx: &ProjectCx<'_>, out: &mut ProjectOut) {
         if let Tracked::Unknown(why) = cx.tracked {
-            out.warnings.push(format!("{}: could not check which files git tracks: {why}", META.id));
+            // Only worth saying when there is a dotenv file to judge.
+            if super::env_files(cx).next().is_some() {
+                out.warnings.push(format!("{}: could not check which files git tracks: {why}", META.id));
+            }
             return;
         }
         for f in super::env_files(cx).filter(|f| f.tracked) {
