@@ -333,12 +333,8 @@ impl Loader<'_> {
         let f = self.fields(node, &ENV_VAR_FIELDS, "an env-var match")?;
         let key_node = &self.required(&f, "key", "an env-var match")?.value;
         let patterns = |node: &Node, what: &str| {
-            self.strings(node, what)?
-                .into_iter()
-                .map(|k| {
-                    KeyPattern::new(&k.value).map_err(|e| self.err(k.span, format!("invalid key pattern: {e}"), "here"))
-                })
-                .collect::<Result<Vec<_>>>()
+            let strings = self.strings(node, what)?;
+            Result::Ok(strings.into_iter().map(|k| KeyPattern::new(&k.value)).collect::<Vec<_>>())
         };
         let keys = patterns(key_node, "`key`")?;
         let except = match f.get("except-key") {
