@@ -208,6 +208,7 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
         .iter()
         .filter(|u| u.files.iter().chain(&u.context).any(|&i| input.report.includes(&candidates[i].file.rel)))
         .collect();
+    context.set_readers(&wanted, &candidates);
     let t = stats::start();
     let results: Vec<unit::UnitResult> = wanted.par_iter().map(|u| unit::run(u, &candidates, &shared)).collect();
     t.stop(Phase::Units, wanted.len() as u64, 0);

@@ -72,9 +72,8 @@ pub fn run(unit: &Unit, candidates: &[Candidate], shared: &Shared<'_>) -> UnitRe
             continue;
         }
         let config_rel = crate::repo::rel_path(&c.file.abs, shared.config_dir);
-        // A context file is read again: its own unit takes what the context pass read.
-        let preloaded = if is_context { None } else { shared.context.take(&c.file.rel) };
-        let loaded = match preloaded {
+        // What the context pass or another unit read is not read again.
+        let loaded = match shared.context.take(&c.file.rel) {
             Some(l) => Ok(l),
             None => crate::isolate::run(|| {
                 load::read(
@@ -95,7 +94,10 @@ pub fn run(unit: &Unit, candidates: &[Candidate], shared: &Shared<'_>) -> UnitRe
             }),
         };
         let l = match loaded {
-            Ok(l) => l,
+            Ok(l) => {
+                shared.context.keep(&c.file.rel, &l);
+                l
+            }
             Err(_) if is_context => continue,
             Err(NotLoaded::Binary) if reported => {
                 out.skipped_binary += 1;
