@@ -27,6 +27,8 @@ use super::load::{self, Loaded};
 pub struct Candidate {
     pub file: RepoFile,
     pub class: Classified,
+    /// Its path relative to the config file's folder (computed once).
+    pub config_rel: String,
 }
 
 impl Candidate {

@@ -170,8 +170,9 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
     let mut candidates: Vec<context::Candidate> = found
         .into_iter()
         .map(|file| {
-            let class = settings.kinds.classify(&file.rel, &config_rel(&file));
-            context::Candidate { file, class }
+            let config_rel = config_rel(&file);
+            let class = settings.kinds.classify(&file.rel, &config_rel);
+            context::Candidate { file, class, config_rel }
         })
         .collect();
     // GitHub workflow templates, known by the metadata file beside them.
@@ -198,7 +199,6 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
         settings,
         rules,
         env_rules,
-        config_dir: &config_dir,
         scanner: &scanner,
         context: &context,
         report: input.report,
@@ -323,18 +323,9 @@ pub fn scan_text_with(
         return out;
     };
     let context = context::Context::default();
-    let config_dir = PathBuf::new();
     let report = ReportSet::everything();
-    let shared = unit::Shared {
-        settings,
-        rules,
-        env_rules,
-        config_dir: &config_dir,
-        scanner,
-        context: &context,
-        report: &report,
-        run_rules: true,
-    };
+    let shared =
+        unit::Shared { settings, rules, env_rules, scanner, context: &context, report: &report, run_rules: true };
     let r = unit::run_loaded(l, settings.kinds.classify(rel, rel), &shared);
     out.findings = r.findings;
     out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -5,7 +5,6 @@
 //! and complete the findings. Each step runs isolated: a bug is a warning
 //! naming the file and the step, and the unit goes on.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use crate::config::Settings;
@@ -27,7 +26,6 @@ pub struct Shared<'a> {
     pub settings: &'a Settings,
     pub rules: &'a [Box<dyn Rule>],
     pub env_rules: EnvRules<'a>,
-    pub config_dir: &'a Path,
     pub scanner: &'a Scanner,
     pub context: &'a Context,
     pub report: &'a ReportSet,
@@ -71,7 +69,7 @@ pub fn run(unit: &Unit, candidates: &[Candidate], shared: &Shared<'_>) -> UnitRe
         if !reported && matches!(c.kind(), FileKind::Other | FileKind::Gitignore) {
             continue;
         }
-        let config_rel = crate::repo::rel_path(&c.file.abs, shared.config_dir);
+        let config_rel = c.config_rel.clone();
         // What the context pass or another unit read is not read again.
         let loaded = match shared.context.take(&c.file.rel) {
             Some(l) => Ok(l),
