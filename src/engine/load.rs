@@ -153,7 +153,7 @@ pub fn decode(bytes: Vec<u8>, kind: FileKind) -> Option<(String, Option<ParseErr
         return Some((text, None));
     }
     let head = &bytes[..bytes.len().min(8192)];
-    if let Some(nul) = head.iter().position(|&b| b == 0) {
+    if let Some(nul) = memchr::memchr(0, head) {
         if !kind.is_structured() {
             return None;
         }

@@ -262,7 +262,7 @@ fn scans_secrets(f: &UnitFile, shared: &Shared<'_>) -> bool {
     RULES.iter().any(|id| shared.rules.iter().any(|r| r.meta().id == *id) && s.rule_enabled_for(id, &f.config_rel))
         && !(s.secrets_skip.is_match(&f.config_rel)
             || s.secrets_skip.is_match(&*f.source.path)
-            || (s.secrets_max_line_length > 0 && f.source.longest_line() > s.secrets_max_line_length))
+            || (s.secrets_max_line_length > 0 && f.source.has_line_longer_than(s.secrets_max_line_length)))
 }
 
 /// Runs every enabled rule's hooks on the unit, each call isolated.
