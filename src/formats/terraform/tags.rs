@@ -26,8 +26,12 @@ pub struct Effective {
 /// A tag key compared as RULES.md says: case-insensitive, `-` and `_` ignored.
 pub fn norm(key: &str) -> String {
     if key.is_ascii() {
-        // the usual case, without a char iterator per key
-        return key.bytes().filter(|b| *b != b'-' && *b != b'_').map(|b| char::from(b.to_ascii_lowercase())).collect();
+        // the usual case, without a char iterator per key or a reallocation
+        let mut out = String::with_capacity(key.len());
+        for b in key.bytes().filter(|b| *b != b'-' && *b != b'_') {
+            out.push(char::from(b.to_ascii_lowercase()));
+        }
+        return out;
     }
     key.chars().filter(|c| *c != '-' && *c != '_').flat_map(char::to_lowercase).collect()
 }
