@@ -27,13 +27,24 @@ use super::load::{self, Loaded};
 pub struct Candidate {
     pub file: RepoFile,
     pub class: Classified,
-    /// Its path relative to the config file's folder (computed once).
-    pub config_rel: String,
+    /// Its path relative to the config file's folder, computed once; `None`
+    /// when it is `file.rel` (the config file at the root: no copy per file).
+    config_rel: Option<String>,
 }
 
 impl Candidate {
+    pub fn new(file: RepoFile, class: Classified, config_rel: String) -> Self {
+        let config_rel = (config_rel != file.rel).then_some(config_rel);
+        Self { file, class, config_rel }
+    }
+
     pub fn kind(&self) -> FileKind {
         self.class.kind
+    }
+
+    /// Its path relative to the config file's folder.
+    pub fn config_rel(&self) -> &str {
+        self.config_rel.as_deref().unwrap_or(&self.file.rel)
     }
 }
 

@@ -172,7 +172,7 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
         .map(|file| {
             let config_rel = config_rel(&file);
             let class = settings.kinds.classify(&file.rel, &config_rel);
-            context::Candidate { file, class, config_rel }
+            context::Candidate::new(file, class, config_rel)
         })
         .collect();
     // GitHub workflow templates, known by the metadata file beside them.

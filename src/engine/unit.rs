@@ -69,7 +69,7 @@ pub fn run(unit: &Unit, candidates: &[Candidate], shared: &Shared<'_>) -> UnitRe
         if !reported && matches!(c.kind(), FileKind::Other | FileKind::Gitignore) {
             continue;
         }
-        let config_rel = c.config_rel.clone();
+        let config_rel = c.config_rel().to_owned();
         // What the context pass or another unit read is not read again.
         let loaded = match shared.context.take(&c.file.rel) {
             Some(l) => Ok(l),
