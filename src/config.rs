@@ -288,6 +288,13 @@ impl Settings {
     pub fn rule_options<T: Default + Clone + Send + Sync + 'static>(&self, id: &str) -> T {
         self.rule_options.get(id).and_then(|o| o.downcast_ref::<T>()).cloned().unwrap_or_default()
     }
+
+    /// A rule's options (`[rules.<id>]`) without a copy, `None` when none were
+    /// given: for hooks called once per subject, where building the defaults
+    /// each time showed in profiles.
+    pub fn rule_options_ref<T: Send + Sync + 'static>(&self, id: &str) -> Option<&T> {
+        self.rule_options.get(id).and_then(|o| o.downcast_ref::<T>())
+    }
 }
 
 /// Finds the config for a scan: the nearest `envlint.toml` / `.envlint.toml` from `start`

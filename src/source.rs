@@ -43,6 +43,22 @@ impl SourceFile {
         })
     }
 
+    /// Whether a line is longer than `limit` bytes (without its line ending), as
+    /// `longest_line() > limit` but without visiting every line: the last line
+    /// end within `limit + 1` bytes of a line's start is the next start, so a
+    /// step covers about `limit` bytes. Most files are shorter than the limit.
+    pub fn has_line_longer_than(&self, limit: usize) -> bool {
+        let bytes = self.text.as_bytes();
+        let mut start = 0;
+        while bytes.len() - start > limit {
+            match memchr::memrchr2(b'\n', b'\r', &bytes[start..=start + limit]) {
+                Some(i) => start += i + 1,
+                None => return true,
+            }
+        }
+        false
+    }
+
     /// The length in bytes of the longest line (without its line ending).
     pub fn longest_line(&self) -> usize {
         let bytes = self.text.as_bytes();
@@ -124,6 +140,28 @@ mod tests {
         ];
         for &(text, want) in cases {
             assert_eq!(SourceFile::new("f", text).longest_line(), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn line_longer_than_agrees_with_longest_line() {
+        let texts = [
+            "",
+            "abc",
+            "ab\nabcd\n",
+            "abcd\r\nab",
+            "a\rabc",
+            "\u{e9}\n",
+            "x\n\n\nabcdef",
+            "abcdef\n",
+            "\n\n",
+            "aaaa\nbbbbbbbbb\ncc\r\ndddddd\reeeeeeeeeeee",
+        ];
+        for text in texts {
+            let f = SourceFile::new("f", text);
+            for limit in 0..16 {
+                assert_eq!(f.has_line_longer_than(limit), f.longest_line() > limit, "{text:?} {limit}");
+            }
         }
     }
 

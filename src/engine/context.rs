@@ -27,11 +27,24 @@ use super::load::{self, Loaded};
 pub struct Candidate {
     pub file: RepoFile,
     pub class: Classified,
+    /// Its path relative to the config file's folder, computed once; `None`
+    /// when it is `file.rel` (the config file at the root: no copy per file).
+    config_rel: Option<String>,
 }
 
 impl Candidate {
+    pub fn new(file: RepoFile, class: Classified, config_rel: String) -> Self {
+        let config_rel = (config_rel != file.rel).then_some(config_rel);
+        Self { file, class, config_rel }
+    }
+
     pub fn kind(&self) -> FileKind {
         self.class.kind
+    }
+
+    /// Its path relative to the config file's folder.
+    pub fn config_rel(&self) -> &str {
+        self.config_rel.as_deref().unwrap_or(&self.file.rel)
     }
 }
 
@@ -41,18 +54,60 @@ pub struct Context {
     /// dotenv path → the compose files that load it through `env_file:`, with
     /// the environment their path names.
     pub env_file_of: BTreeMap<String, Vec<(String, Option<Env>)>>,
-    /// Files read by the pass, handed to their unit so they are read once.
-    preloaded: Mutex<HashMap<String, Loaded>>,
+    /// Files read before their last reader: by the pass (compose, GitLab CI,
+    /// terragrunt files), or by the first of the units that read a file as
+    /// context and as their own.
+    reuse: Mutex<Reuse>,
     /// Warnings (unreadable files) met by the pass.
     pub warnings: Vec<String>,
     /// Cross-folder Terraform facts: called and driven folders.
     pub terraform: crate::formats::terraform::layout::Layout,
 }
 
+/// Files read once for several readers.
+#[derive(Default)]
+struct Reuse {
+    /// Read files, until their last reader takes them.
+    loaded: HashMap<String, Loaded>,
+    /// How many more units read each file that more than one unit reads (a
+    /// root's context files: sub-folder tfvars, terragrunt files).
+    readers: HashMap<String, usize>,
+}
+
 impl Context {
-    /// The file as the context pass read it, if it did (once: later calls read again).
+    fn reuse(&self) -> std::sync::MutexGuard<'_, Reuse> {
+        self.reuse.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Says how many units read each file that more than one unit reads (before any runs).
+    pub fn set_readers(&self, units: &[&Unit], candidates: &[Candidate]) {
+        let mut count: HashMap<usize, usize> = HashMap::new();
+        for u in units {
+            for &i in u.files.iter().chain(&u.context) {
+                *count.entry(i).or_default() += 1;
+            }
+        }
+        self.reuse().readers =
+            count.into_iter().filter(|&(_, n)| n > 1).map(|(i, n)| (candidates[i].file.rel.clone(), n)).collect();
+    }
+
+    /// The file as read before, if it was: the last reader takes it, the others
+    /// get a copy (a file read by no later unit is dropped).
     pub fn take(&self, rel: &str) -> Option<Loaded> {
-        self.preloaded.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(rel)
+        let mut r = self.reuse();
+        let left = r.readers.get_mut(rel).map_or(0, |n| {
+            *n = n.saturating_sub(1);
+            *n
+        });
+        if left == 0 { r.loaded.remove(rel) } else { r.loaded.get(rel).cloned() }
+    }
+
+    /// Keeps a copy of a file a unit read for the units that still read it.
+    pub fn keep(&self, rel: &str, l: &Loaded) {
+        let mut r = self.reuse();
+        if r.readers.get(rel).is_some_and(|&n| n > 0) && !r.loaded.contains_key(rel) {
+            r.loaded.insert(rel.to_owned(), l.clone());
+        }
     }
 }
 
@@ -159,8 +214,8 @@ pub fn build(
         includes.insert(i, targets);
         preloaded.insert(rel, l);
     }
-    let tf_context = terraform_layout(candidates, env_rules, max_size, config_rel, &mut cx);
-    cx.preloaded = Mutex::new(preloaded);
+    let tf_context = terraform_layout(candidates, env_rules, max_size, config_rel, &mut cx, &mut preloaded);
+    cx.reuse = Mutex::new(Reuse { loaded: preloaded, readers: HashMap::new() });
     let mut units = units(candidates, &includes);
     for u in &mut units {
         let Some(&first) = u.files.iter().find(|&&i| candidates[i].kind() == FileKind::Terraform) else { continue };
@@ -180,6 +235,7 @@ fn terraform_layout(
     max_size: u64,
     config_rel: &(dyn Fn(&RepoFile) -> String + Sync),
     cx: &mut Context,
+    preloaded: &mut HashMap<String, Loaded>,
 ) -> BTreeMap<String, Vec<usize>> {
     use crate::formats::terraform::layout;
     let dir = |rel: &str| rel.rsplit_once('/').map_or(String::new(), |(d, _)| d.to_owned());
@@ -199,11 +255,7 @@ fn terraform_layout(
         .par_iter()
         .filter(|c| c.kind() == FileKind::Terraform)
         .flat_map_iter(|c| {
-            let text = std::fs::symlink_metadata(&c.file.abs)
-                .ok()
-                .filter(|m| m.is_file() && m.len() <= max_size)
-                .and_then(|_| std::fs::read_to_string(&c.file.abs).ok())
-                .unwrap_or_default();
+            let text = load::read_text(&c.file.abs, max_size).unwrap_or_default();
             let from = dir(&c.file.rel);
             layout::module_sources(&text)
                 .into_iter()
@@ -219,19 +271,30 @@ fn terraform_layout(
         }
     }
     // terragrunt files and the folder their `terraform { source }` names
-    let drivers: Vec<(usize, String)> = candidates
+    // (kept for the units that read them: their own, and the root they drive)
+    let read: Vec<(usize, Loaded)> = candidates
         .par_iter()
         .enumerate()
         .filter(|(_, c)| c.kind() == FileKind::Hcl && c.file.rel.rsplit('/').next() == Some("terragrunt.hcl"))
         .filter_map(|(i, c)| {
             let loaded =
                 crate::isolate::run(|| load::read(&c.file, c.kind(), max_size, env_rules, &config_rel(&c.file)));
-            let root = loaded.ok()?.ok()?.doc?.roots.into_iter().next()?;
-            let source = layout::terragrunt_source(&root)?;
-            let target = layout::resolve_source(&dir(&c.file.rel), &source)?;
-            Some((i, target))
+            Some((i, loaded.ok()?.ok()?))
         })
         .collect();
+    let mut drivers: Vec<(usize, String)> = Vec::new();
+    for (i, l) in read {
+        let target = l
+            .doc
+            .as_ref()
+            .and_then(|d| d.roots.first())
+            .and_then(layout::terragrunt_source)
+            .and_then(|source| layout::resolve_source(&dir(&candidates[i].file.rel), &source));
+        if let Some(target) = target {
+            drivers.push((i, target));
+        }
+        preloaded.insert(candidates[i].file.rel.clone(), l);
+    }
     for (i, target) in drivers {
         if tf_dirs.contains(&target) && target != dir(&candidates[i].file.rel) {
             cx.terraform.driven_by.entry(target.clone()).or_default().push(candidates[i].file.rel.clone());

@@ -12,6 +12,7 @@ use crate::span::Span;
 use crate::stats::{self, Phase};
 
 /// A read and parsed file, before any rule runs.
+#[derive(Clone)]
 pub struct Loaded {
     pub source: Arc<SourceFile>,
     pub kind: FileKind,
@@ -58,6 +59,13 @@ pub fn read(
     t.stop(Phase::Read, 1, bytes.len() as u64);
     super::injected_panic("parse", rel);
     text(rel, bytes, kind, env_rules, config_rel).ok_or(NotLoaded::Binary)
+}
+
+/// The text of a regular file of at most `max_size` bytes (one open, as
+/// [`read`] does), for line scans that need no parse; `None` when it is not
+/// one, is too large, cannot be read or is not UTF-8.
+pub fn read_text(abs: &std::path::Path, max_size: u64) -> Option<String> {
+    String::from_utf8(read_regular(abs, max_size).ok()?).ok()
 }
 
 enum ReadError {
@@ -152,7 +160,7 @@ pub fn decode(bytes: Vec<u8>, kind: FileKind) -> Option<(String, Option<ParseErr
         return Some((text, None));
     }
     let head = &bytes[..bytes.len().min(8192)];
-    if let Some(nul) = head.iter().position(|&b| b == 0) {
+    if let Some(nul) = memchr::memchr(0, head) {
         if !kind.is_structured() {
             return None;
         }

@@ -202,8 +202,9 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
     let mut candidates: Vec<context::Candidate> = found
         .into_iter()
         .map(|file| {
-            let class = settings.kinds.classify(&file.rel, &config_rel(&file));
-            context::Candidate { file, class }
+            let config_rel = config_rel(&file);
+            let class = settings.kinds.classify(&file.rel, &config_rel);
+            context::Candidate::new(file, class, config_rel)
         })
         .collect();
     // GitHub workflow templates, known by the metadata file beside them.
@@ -230,7 +231,6 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
         settings,
         rules,
         env_rules,
-        config_dir: &config_dir,
         scanner: &scanner,
         context: &context,
         report: input.report,
@@ -243,6 +243,7 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
     if let Some(p) = input.progress {
         p.total.store(wanted.iter().map(|u| u.files.len()).sum(), std::sync::atomic::Ordering::Relaxed);
     }
+    context.set_readers(&wanted, &candidates);
     let t = stats::start();
     let results: Vec<unit::UnitResult> = wanted
         .par_iter()
@@ -366,18 +367,9 @@ pub fn scan_text_with(
         return out;
     };
     let context = context::Context::default();
-    let config_dir = PathBuf::new();
     let report = ReportSet::everything();
-    let shared = unit::Shared {
-        settings,
-        rules,
-        env_rules,
-        config_dir: &config_dir,
-        scanner,
-        context: &context,
-        report: &report,
-        run_rules: true,
-    };
+    let shared =
+        unit::Shared { settings, rules, env_rules, scanner, context: &context, report: &report, run_rules: true };
     let r = unit::run_loaded(l, settings.kinds.classify(rel, rel), &shared);
     out.findings = r.findings;
     out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -5,7 +5,6 @@
 //! and complete the findings. Each step runs isolated: a bug is a warning
 //! naming the file and the step, and the unit goes on.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use crate::config::Settings;
@@ -27,7 +26,6 @@ pub struct Shared<'a> {
     pub settings: &'a Settings,
     pub rules: &'a [Box<dyn Rule>],
     pub env_rules: EnvRules<'a>,
-    pub config_dir: &'a Path,
     pub scanner: &'a Scanner,
     pub context: &'a Context,
     pub report: &'a ReportSet,
@@ -71,10 +69,9 @@ pub fn run(unit: &Unit, candidates: &[Candidate], shared: &Shared<'_>) -> UnitRe
         if !reported && matches!(c.kind(), FileKind::Other | FileKind::Gitignore) {
             continue;
         }
-        let config_rel = crate::repo::rel_path(&c.file.abs, shared.config_dir);
-        // A context file is read again: its own unit takes what the context pass read.
-        let preloaded = if is_context { None } else { shared.context.take(&c.file.rel) };
-        let loaded = match preloaded {
+        let config_rel = c.config_rel().to_owned();
+        // What the context pass or another unit read is not read again.
+        let loaded = match shared.context.take(&c.file.rel) {
             Some(l) => Ok(l),
             None => crate::isolate::run(|| {
                 load::read(&c.file, c.kind(), shared.settings.max_file_size, &shared.env_rules, &config_rel)
@@ -88,7 +85,10 @@ pub fn run(unit: &Unit, candidates: &[Candidate], shared: &Shared<'_>) -> UnitRe
             }),
         };
         let l = match loaded {
-            Ok(l) => l,
+            Ok(l) => {
+                shared.context.keep(&c.file.rel, &l);
+                l
+            }
             Err(_) if is_context => continue,
             Err(NotLoaded::Binary) if reported => {
                 out.skipped_binary += 1;
@@ -255,7 +255,7 @@ fn scans_secrets(f: &UnitFile, shared: &Shared<'_>) -> bool {
     RULES.iter().any(|id| shared.rules.iter().any(|r| r.meta().id == *id) && s.rule_enabled_for(id, &f.config_rel))
         && !(s.secrets_skip.is_match(&f.config_rel)
             || s.secrets_skip.is_match(&*f.source.path)
-            || (s.secrets_max_line_length > 0 && f.source.longest_line() > s.secrets_max_line_length))
+            || (s.secrets_max_line_length > 0 && f.source.has_line_longer_than(s.secrets_max_line_length)))
 }
 
 /// Runs every enabled rule's hooks on the unit, each call isolated.

@@ -62,8 +62,14 @@ pub struct IgnoreTree {
     /// `.git/info/exclude`: below every `.gitignore`.
     exclude: Option<Gitignore>,
     dirs: Mutex<HashMap<String, Arc<Dir>>>,
+    /// Per directory, the directories whose ignore files apply in it (itself and
+    /// its parents that have any), deepest first: built once per directory, so
+    /// a decision does not look up every parent again.
+    chains: Mutex<HashMap<String, Chain>>,
     warnings: Mutex<Vec<String>>,
 }
+
+type Chain = Arc<[Arc<Dir>]>;
 
 impl IgnoreTree {
     /// The ignore files under `root` (the repository root, or the scan root
@@ -71,7 +77,13 @@ impl IgnoreTree {
     pub fn new(root: &Path) -> Self {
         let mut warnings = Vec::new();
         let exclude = load(root, &root.join(".git/info/exclude"), ".git/info/exclude", &mut warnings);
-        Self { root: root.to_path_buf(), exclude, dirs: Mutex::new(HashMap::new()), warnings: Mutex::new(warnings) }
+        Self {
+            root: root.to_path_buf(),
+            exclude,
+            dirs: Mutex::new(HashMap::new()),
+            chains: Mutex::new(HashMap::new()),
+            warnings: Mutex::new(warnings),
+        }
     }
 
     /// Problems met while reading ignore files (too large, unreadable, bad patterns).
@@ -96,30 +108,57 @@ impl IgnoreTree {
         self.dirs.lock().unwrap_or_else(PoisonError::into_inner).entry(rel_dir.to_owned()).or_insert(dir).clone()
     }
 
+    /// The directories with ignore files that apply in `rel_dir`, deepest first.
+    fn chain(&self, rel_dir: &str) -> Chain {
+        let chains = || self.chains.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(c) = chains().get(rel_dir) {
+            return c.clone();
+        }
+        // the directories up to the deepest one already known, built top down
+        let mut missing = vec![rel_dir];
+        let mut base: Chain = Arc::from(Vec::new());
+        let mut d = rel_dir;
+        while !d.is_empty() {
+            d = parent(d);
+            if let Some(c) = chains().get(d) {
+                base = c.clone();
+                break;
+            }
+            missing.push(d);
+        }
+        for dir in missing.into_iter().rev() {
+            let here = self.dir(dir);
+            let mut list = Vec::with_capacity(base.len() + 1);
+            if here.git.is_some() || here.envlint.is_some() {
+                list.push(here);
+            }
+            list.extend(base.iter().cloned());
+            base = chains().entry(dir.to_owned()).or_insert_with(|| list.into()).clone();
+        }
+        base
+    }
+
     /// The decision for `rel` (relative to the root, `/`-separated) given that no
     /// parent directory is ignored: the deepest matching file decides.
     pub fn decide_here(&self, source: Source, rel: &str, is_dir: bool) -> Decision {
-        let abs = self.root.join(rel);
-        let mut dir = parent(rel);
-        loop {
-            let d = self.dir(dir);
+        self.decide_in(&self.chain(parent(rel)), source, &self.root.join(rel), is_dir)
+    }
+
+    fn decide_in(&self, chain: &[Arc<Dir>], source: Source, abs: &Path, is_dir: bool) -> Decision {
+        for d in chain {
             let m = match source {
                 Source::Git => d.git.as_ref(),
                 Source::Envlint => d.envlint.as_ref(),
             };
             if let Some(m) = m {
-                let decision = to_decision(m.matched(&abs, is_dir));
+                let decision = to_decision(m.matched(abs, is_dir));
                 if decision != Decision::None {
                     return decision;
                 }
             }
-            if dir.is_empty() {
-                break;
-            }
-            dir = parent(dir);
         }
         match (source, &self.exclude) {
-            (Source::Git, Some(m)) => to_decision(m.matched(&abs, is_dir)),
+            (Source::Git, Some(m)) => to_decision(m.matched(abs, is_dir)),
             _ => Decision::None,
         }
     }
@@ -146,10 +185,12 @@ impl IgnoreTree {
     /// Whether a walked entry is skipped: `.envlintignore` first, then git. Its
     /// parent directories were walked, so none of them is ignored.
     pub fn skip_entry(&self, rel: &str, is_dir: bool) -> bool {
-        match self.decide_here(Source::Envlint, rel, is_dir) {
+        let chain = self.chain(parent(rel));
+        let abs = self.root.join(rel);
+        match self.decide_in(&chain, Source::Envlint, &abs, is_dir) {
             Decision::Ignored { .. } => true,
             Decision::Whitelisted { .. } => false,
-            Decision::None => self.decide_here(Source::Git, rel, is_dir).is_ignored(),
+            Decision::None => self.decide_in(&chain, Source::Git, &abs, is_dir).is_ignored(),
         }
     }
 

@@ -23,6 +23,14 @@ pub fn find_root(start: &Path) -> Option<PathBuf> {
 /// [`display_bytes`]); the path as given when it is not below `root`.
 pub fn rel_path(path: &Path, root: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
+    // What the walk gives (several times per file): UTF-8 names joined by single
+    // slashes, which the component loop below would give back unchanged.
+    #[cfg(unix)]
+    if let Some(s) = rel.to_str()
+        && s.split('/').all(|c| !c.is_empty() && c != ".")
+    {
+        return s.to_owned();
+    }
     let mut out = String::new();
     for c in rel.components() {
         match c {
@@ -118,6 +126,10 @@ mod tests {
         assert_eq!(rel_path(Path::new("/r/a/b.tf"), Path::new("/r")), "a/b.tf");
         assert_eq!(rel_path(Path::new("./a/.env"), Path::new("/elsewhere")), "a/.env");
         assert_eq!(rel_path(Path::new("/r"), Path::new("/r")), "");
+        assert_eq!(rel_path(Path::new("/r/a//b/./c/"), Path::new("/r")), "a/b/c");
+        assert_eq!(rel_path(Path::new("/r/../x"), Path::new("/r")), "../x");
+        assert_eq!(rel_path(Path::new("/r/a/../b"), Path::new("/r")), "a/../b");
+        assert_eq!(rel_path(Path::new("/elsewhere/a"), Path::new("/r")), "/elsewhere/a");
     }
 
     #[test]

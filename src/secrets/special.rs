@@ -501,7 +501,8 @@ pub fn generic_assignment(text: &str, ks: usize, ke: usize) -> Option<(&'static 
             }
             // an unquoted value ends its line (dotenv, YAML, INI); anything after it
             // (`token: Type,`, `x = ident;`) means code, not a literal
-            let rest_of_line = text[j..].split('\n').next().unwrap_or("").trim();
+            let line_end = memchr::memchr(b'\n', &bytes[j..]).map_or(bytes.len(), |k| j + k);
+            let rest_of_line = text[j..line_end].trim();
             if !(rest_of_line.is_empty() || rest_of_line.starts_with('#') || rest_of_line.starts_with("//")) {
                 return None;
             }

@@ -32,6 +32,7 @@ use crate::span::Span;
 
 use super::eval::{Budget, Evaluator, Fail, NoScope, Resolve};
 use super::layout::Layout;
+use super::tags::{Effective, effective};
 use super::value::{Kind, Val};
 use super::{Resource, resources};
 
@@ -257,6 +258,9 @@ pub struct RootEval<'a> {
     inputs: OnceCell<Val>,
     /// Default tags per provider name and alias.
     defaults: RefCell<BTreeMap<ProviderRef, Rc<Val>>>,
+    /// Every resource's effective tags, computed on first use: the tag rules
+    /// (`missing-required-tags`, `invalid-env-tag`) read the same values.
+    tags: OnceCell<Vec<Option<Effective>>>,
 }
 
 impl<'a> RootEval<'a> {
@@ -271,7 +275,14 @@ impl<'a> RootEval<'a> {
             vars: RefCell::new(BTreeMap::new()),
             inputs: OnceCell::new(),
             defaults: RefCell::new(BTreeMap::new()),
+            tags: OnceCell::new(),
         }
+    }
+
+    /// The effective tags of each resource of the module (in the order of
+    /// `module.resources`), evaluated once for this variant.
+    pub fn effective_tags(&self) -> &[Option<Effective>] {
+        self.tags.get_or_init(|| self.module.resources.iter().map(|r| effective(self, r)).collect())
     }
 
     fn evaluator(&self) -> Evaluator<'_> {

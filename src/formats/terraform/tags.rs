@@ -15,6 +15,8 @@ use super::value::{Kind, Val};
 pub struct Effective {
     /// Every tag, the resource's own over its provider's defaults.
     pub tags: BTreeMap<String, Val>,
+    /// The keys of `tags` as [`norm`] has them, in the same order.
+    pub norm_keys: Vec<String>,
     /// The resource's own tag attribute (its key), if it sets one.
     pub attr: Option<Span>,
     /// The provider's default tags, if they gave any.
@@ -23,13 +25,22 @@ pub struct Effective {
 
 /// A tag key compared as RULES.md says: case-insensitive, `-` and `_` ignored.
 pub fn norm(key: &str) -> String {
+    if key.is_ascii() {
+        // the usual case, without a char iterator per key or a reallocation
+        let mut out = String::with_capacity(key.len());
+        for b in key.bytes().filter(|b| *b != b'-' && *b != b'_') {
+            out.push(char::from(b.to_ascii_lowercase()));
+        }
+        return out;
+    }
     key.chars().filter(|c| *c != '-' && *c != '_').flat_map(char::to_lowercase).collect()
 }
 
 /// The effective tags of a resource: `None` when it takes no tags, when any part
 /// is unknown (a variable without a value, a module output, default tags from a
 /// provider configured elsewhere), when it is in a shared module (its callers
-/// decide), or when it makes no instance (`count = 0`).
+/// decide), or when it makes no instance (`count = 0`). Rules read it through
+/// [`RootEval::effective_tags`], which computes it once per variant.
 pub fn effective(ev: &RootEval<'_>, r: &TfResource<'_>) -> Option<Effective> {
     let attr_name = taggable::tag_attribute(r.res.kind);
     let entry = r.res.body.entry(attr_name).or_else(|| r.res.body.entry("tags_all"));
@@ -56,7 +67,8 @@ pub fn effective(ev: &RootEval<'_>, r: &TfResource<'_>) -> Option<Effective> {
     let mut tags = default_map.clone();
     let from_defaults = (!default_map.is_empty()).then_some(defaults.origin).flatten();
     tags.extend(own);
-    Some(Effective { tags, attr: entry.map(|e| e.key.span), defaults: from_defaults })
+    let norm_keys = tags.keys().map(|k| norm(k)).collect();
+    Some(Effective { tags, norm_keys, attr: entry.map(|e| e.key.span), defaults: from_defaults })
 }
 
 /// `lifecycle { ignore_changes = [tags] }` (or `tags_all`, `labels`, `all`):
@@ -88,5 +100,6 @@ mod tests {
         assert_eq!(norm("Owner-Team"), "ownerteam");
         assert_eq!(norm("owner_team"), "ownerteam");
         assert_eq!(norm("ENV"), "env");
+        assert_eq!(norm("Ümlaut-Key"), "ümlautkey");
     }
 }

@@ -2,6 +2,7 @@
 //! environment's resources.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -130,9 +131,13 @@ struct Part {
 }
 
 /// The parts of `value` worth reading, given the key it is set under.
+/// Which parts of `value` to read for an environment name. Each regex runs only
+/// when the literal it needs is there: most values are none of these.
 fn parts(key: &str, in_backend: bool, value: &str) -> Vec<Part> {
     let mut out = Vec::new();
-    if let Some(re) = URL.as_ref() {
+    if value.contains("://")
+        && let Some(re) = URL.as_ref()
+    {
         for c in re.captures_iter(value) {
             let (Some(scheme), Some(auth)) = (c.get(1), c.get(2)) else { continue };
             let host_start = auth.as_str().rfind('@').map_or(auth.start(), |i| auth.start() + i + 1);
@@ -147,21 +152,27 @@ fn parts(key: &str, in_backend: bool, value: &str) -> Vec<Part> {
         }
     }
     if out.is_empty()
+        && value.contains('.')
         && HOST.as_ref().is_some_and(|re| re.is_match(value))
-        && !FILE_EXTENSIONS.iter().any(|e| value.to_ascii_lowercase().ends_with(&format!(".{e}")))
+        && !value.rsplit_once('.').is_some_and(|(_, ext)| FILE_EXTENSIONS.iter().any(|e| ext.eq_ignore_ascii_case(e)))
     {
         let end = value.rfind(':').unwrap_or(value.len());
         out.push(Part { what: "host", range: 0..end });
     }
-    if let Some(re) = ARN.as_ref() {
+    if value.contains("arn:aws")
+        && let Some(re) = ARN.as_ref()
+    {
         for c in re.captures_iter(value) {
             if let Some(res) = c.get(2) {
                 out.push(Part { what: "ARN", range: res.range() });
             }
         }
     }
-    let keyed = KEYED.as_ref().is_some_and(|re| re.is_match(key)) || (in_backend && key == "key");
-    if keyed && out.is_empty() && !value.contains(char::is_whitespace) && value.len() < 256 {
+    if out.is_empty()
+        && !value.contains(char::is_whitespace)
+        && value.len() < 256
+        && (KEYED.as_ref().is_some_and(|re| re.is_match(key)) || (in_backend && key == "key"))
+    {
         let what = if key.to_ascii_lowercase().contains("bucket") {
             "bucket"
         } else if key == "key" || key.to_ascii_lowercase().contains("state") {
@@ -210,22 +221,33 @@ fn check_value(node: &Node, value: &str, key: &str, in_backend: bool, file: &Fil
     let Some(here) = file.env.env_at(node.span.start) else { return };
     let table = &file.settings.envs;
     // A key that names the other environment says the reference is deliberate.
-    let key_env = match table.read_name(key, Reading::Value) {
-        Named::Env(env, _) => Some(env),
-        _ => None,
+    // Read only when something names another environment (rarely).
+    let key_env = OnceCell::new();
+    let key_env = || {
+        key_env
+            .get_or_init(|| match table.read_name(key, Reading::Value) {
+                Named::Env(env, _) => Some(env),
+                _ => None,
+            })
+            .as_ref()
     };
-    let base = content_span(node, file.source).map(|s| s.start as usize);
-    let at = |r: &Range<usize>| base.map_or(node.span, |b| Span::new(b + r.start, b + r.end));
+    let base = OnceCell::new();
+    let at = |r: &Range<usize>| {
+        let base = base.get_or_init(|| content_span(node, file.source).map(|s| s.start as usize));
+        base.map_or(node.span, |b| Span::new(b + r.start, b + r.end))
+    };
     for part in parts(key, in_backend, value) {
         let text = &value[part.range.clone()];
         let Named::Env(env, words) = table.read_name(text, Reading::Value) else { continue };
-        if env == *here || crate::env::is_ambiguous(&words) || key_env.as_ref() == Some(&env) {
+        if env == *here || crate::env::is_ambiguous(&words) || key_env() == Some(&env) {
             continue;
         }
         out.report(at(&part.range), format!("{} `{text}` names the {env} environment, in a {here} file", part.what))
             .anchor(format!("{key}={text}"));
     }
-    accounts(value, key, file, here, key_env.as_deref(), &at, out);
+    if !file.settings.accounts.is_empty() {
+        accounts(value, key, file, here, key_env().map(|e| &**e), &at, out);
+    }
 }
 
 /// AWS account IDs configured for another environment.

@@ -1,14 +1,15 @@
 //! `invalid-env-tag`: a resource's env tag that names no known environment, or another one.
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, LazyLock};
 
 use serde::Deserialize;
 
 use crate::discover::FileKind;
+use crate::env::Env;
 use crate::finding::Severity;
-use crate::formats::terraform::tags::{effective, norm};
+use crate::formats::terraform::tags::norm;
 use crate::rule::{Emitter, EnvScope, Loc, Options, Precision, Rule, RuleMeta, Subject, UnitCx};
 
 const DOCS: &str = r#"## What it does
@@ -75,6 +76,8 @@ impl Default for EnvTagKeys {
     }
 }
 
+static DEFAULT_KEYS: LazyLock<EnvTagKeys> = LazyLock::new(EnvTagKeys::default);
+
 fn parse(value: &toml::Value) -> Result<Options, String> {
     let raw = Raw::deserialize(value.clone()).map_err(|e| e.to_string())?;
     let o = match raw.keys {
@@ -109,20 +112,24 @@ impl Rule for InvalidEnvTag {
 
     fn check_subject(&self, subject: &Subject<'_>, unit: &UnitCx<'_>, out: &mut Emitter<'_>) {
         let Some(ev) = subject.terraform.as_deref() else { return };
-        let keys: EnvTagKeys = unit.settings.rule_options(&META.id);
+        let keys = unit.settings.rule_options_ref::<EnvTagKeys>(&META.id).unwrap_or(&DEFAULT_KEYS);
         let table = &unit.settings.envs;
         // One finding per place a value is written, however many resources share it.
         let mut seen: BTreeSet<Loc> = BTreeSet::new();
-        for r in &ev.module.resources {
-            let Some(eff) = effective(ev, r) else { continue };
-            for (key, value) in &eff.tags {
-                if !keys.0.contains(&norm(key)) {
+        // Resources share their tag values (a `local`, the default tags): read each text once.
+        let mut resolved: BTreeMap<&str, Option<Env>> = BTreeMap::new();
+        for (r, eff) in ev.module.resources.iter().zip(ev.effective_tags()) {
+            let Some(eff) = eff else { continue };
+            for ((key, value), normed) in eff.tags.iter().zip(&eff.norm_keys) {
+                if !keys.0.contains(normed) {
                     continue;
                 }
                 let Some(text) = value.as_str() else { continue };
-                let problem = match (table.resolve_text(text), &subject.env) {
+                let named =
+                    resolved.entry(text).or_insert_with(|| table.resolve_text(text).map(|(env, _)| env)).clone();
+                let problem = match (named, &subject.env) {
                     (None, _) => format!("env tag `{key}` is \"{text}\", not a known environment name"),
-                    (Some((env, _)), Some(root)) if env != *root => {
+                    (Some(env), Some(root)) if env != *root => {
                         let alias = if text.eq_ignore_ascii_case(&env) { String::new() } else { format!(" ({env})") };
                         format!("env tag `{key}` is \"{text}\"{alias} but the root is evaluated for {root}")
                     }

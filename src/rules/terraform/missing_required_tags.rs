@@ -2,13 +2,13 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use serde::Deserialize;
 
 use crate::discover::FileKind;
 use crate::finding::Severity;
-use crate::formats::terraform::tags::{effective, norm};
+use crate::formats::terraform::tags::norm;
 use crate::rule::{Emitter, EnvScope, Loc, Options, Precision, Rule, RuleMeta, Subject, UnitCx};
 
 const DOCS: &str = r#"## What it does
@@ -130,6 +130,8 @@ impl RequiredTags {
     }
 }
 
+static DEFAULT_REQUIRED: LazyLock<RequiredTags> = LazyLock::new(RequiredTags::default);
+
 fn parse(value: &toml::Value) -> Result<Options, String> {
     let raw = Raw::deserialize(value.clone()).map_err(|e| e.to_string())?;
     let o = match raw.tags {
@@ -164,11 +166,10 @@ impl Rule for MissingRequiredTags {
 
     fn check_subject(&self, subject: &Subject<'_>, unit: &UnitCx<'_>, out: &mut Emitter<'_>) {
         let Some(ev) = subject.terraform.as_deref() else { return };
-        let required: RequiredTags = unit.settings.rule_options(&META.id);
-        for r in &ev.module.resources {
-            let Some(eff) = effective(ev, r) else { continue };
-            let present: Vec<String> = eff.tags.keys().map(|k| norm(k)).collect();
-            let missing = required.missing(&present);
+        let required = unit.settings.rule_options_ref::<RequiredTags>(&META.id).unwrap_or(&DEFAULT_REQUIRED);
+        for (r, eff) in ev.module.resources.iter().zip(ev.effective_tags()) {
+            let Some(eff) = eff else { continue };
+            let missing = required.missing(&eff.norm_keys);
             if missing.is_empty() {
                 continue;
             }
