@@ -4,6 +4,7 @@
 //!
 //! `cargo run --release --example hcl_bench -- DIR [--runs 3] [--compare]`
 //!
+//! `--only fast` (or `edit`, `conversion`, `parse`) times one of them, for profiling.
 //! `--compare` also parses every file both ways and reports how many the fast parser
 //! accepts and every file where the two documents differ (the exit status is 1 if any).
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
@@ -39,6 +40,7 @@ fn main() {
     let dir = std::path::PathBuf::from(&args[1]);
     let runs: usize = args.iter().position(|a| a == "--runs").map_or(3, |i| args[i + 1].parse().unwrap());
     let compare = args.iter().any(|a| a == "--compare");
+    let only = args.iter().position(|a| a == "--only").map(|i| args[i + 1].clone());
     let mut files = Vec::new();
     collect(&dir, &mut files);
     files.sort();
@@ -74,15 +76,18 @@ fn main() {
         }
     }
     for _ in 0..runs {
-        let time = |f: &dyn Fn(&str) -> bool| {
+        let time = |name: &str, f: &dyn Fn(&str) -> bool| {
+            if only.as_deref().is_some_and(|o| o != name) {
+                return (std::time::Duration::ZERO, 0);
+            }
             let started = Instant::now();
             let ok = texts.iter().filter(|s| f(s)).count();
             (started.elapsed(), ok)
         };
-        let (edit, edit_ok) = time(&|s| hcl::edit::parser::parse_body(s).is_ok());
-        let (conv, conv_ok) = time(&|s| parse_hcl_edit(s).is_ok());
-        let (fast, fast_ok) = time(&|s| parse_fast(s).is_some());
-        let (both, both_ok) = time(&|s| parse(s).is_ok());
+        let (edit, edit_ok) = time("edit", &|s| hcl::edit::parser::parse_body(s).is_ok());
+        let (conv, conv_ok) = time("conversion", &|s| parse_hcl_edit(s).is_ok());
+        let (fast, fast_ok) = time("fast", &|s| parse_fast(s).is_some());
+        let (both, both_ok) = time("parse", &|s| parse(s).is_ok());
         println!(
             "hcl-edit alone {edit:.0?} ({:.0} MB/s, {edit_ok} ok); with conversion {conv:.0?} ({:.0} MB/s, \
              {conv_ok} ok); fast parser {fast:.0?} ({:.0} MB/s, {fast_ok} accepted); parse {both:.0?} \

@@ -46,12 +46,51 @@ pub(crate) fn parse(text: &str) -> Option<Document> {
         return None;
     }
     let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let mut p = Parser { src: text, b, pos: start, nest: 0, ops: 0, paren_keys: Vec::new() };
-    let entries = p.body().ok()?;
+    let mut p = Parser { src: text, b, pos: start, nest: 0, ops: 0, paren_keys: Vec::new(), stacks: Stacks::take() };
+    let entries = p.body();
+    p.stacks.put_back();
+    let entries = entries.ok()?;
     if p.pos != b.len() {
         return None;
     }
     Some(Document::single(Node::new(Span::new(0, text.len()), Value::Map(entries))))
+}
+
+/// Stacks that collections are built on, each split off at its end into a vector of
+/// exactly its length: fewer allocations than growing a vector per collection. Kept per
+/// thread between files, so that they rarely grow.
+#[derive(Default)]
+struct Stacks {
+    entries: Vec<Entry>,
+    labels: Vec<(Span, Box<str>)>,
+    exprs: Vec<Expr>,
+    items: Vec<ObjectItem>,
+}
+
+thread_local! {
+    static STACKS: std::cell::RefCell<Stacks> = std::cell::RefCell::default();
+}
+
+impl Stacks {
+    fn take() -> Self {
+        STACKS.with(|s| std::mem::take(&mut *s.borrow_mut()))
+    }
+
+    /// Empties the stacks (a declined parse leaves items on them) and keeps them for the
+    /// next file, unless they grew large.
+    fn put_back(&mut self) {
+        const KEEP: usize = 1 << 12;
+        let mut stacks = std::mem::take(self);
+        stacks.entries.clear();
+        stacks.labels.clear();
+        stacks.exprs.clear();
+        stacks.items.clear();
+        stacks.entries.shrink_to(KEEP);
+        stacks.labels.shrink_to(KEEP);
+        stacks.exprs.shrink_to(KEEP);
+        stacks.items.shrink_to(KEEP);
+        STACKS.with(|s| *s.borrow_mut() = stacks);
+    }
 }
 
 /// An expression as hcl-edit parsed it: the tree the converter builds from it, and
@@ -94,25 +133,32 @@ enum Elem {
     },
 }
 
-/// Attribute names of one body (a repeated attribute is an error).
-#[derive(Default)]
+/// Attribute names of one body (a repeated attribute is an error): the first few on the
+/// stack, a set past them.
 struct Keys<'t> {
-    small: Vec<&'t str>,
+    small: [&'t str; 16],
+    len: usize,
     big: Option<HashSet<&'t str>>,
 }
 
 impl<'t> Keys<'t> {
+    fn new() -> Self {
+        Self { small: [""; 16], len: 0, big: None }
+    }
+
     /// Adds `key`; false if it was already there.
     fn insert(&mut self, key: &'t str) -> bool {
         if let Some(big) = &mut self.big {
             return big.insert(key);
         }
-        if self.small.contains(&key) {
+        if self.small[..self.len].contains(&key) {
             return false;
         }
-        self.small.push(key);
-        if self.small.len() > 16 {
-            self.big = Some(self.small.drain(..).collect());
+        if self.len < self.small.len() {
+            self.small[self.len] = key;
+            self.len += 1;
+        } else {
+            self.big = Some(self.small.iter().copied().chain([key]).collect());
         }
         true
     }
@@ -129,15 +175,27 @@ struct Parser<'t> {
     /// Object keys written in parentheses in the current attribute value: the span of
     /// the inner expression (the key's tree) and the key as written (the entry's key).
     paren_keys: Vec<(Span, Span)>,
+    stacks: Stacks,
 }
 
 fn is_ident_start(c: u8) -> bool {
     c.is_ascii_alphabetic() || c == b'_'
 }
 
-fn is_ident_continue(c: u8) -> bool {
+const fn is_ident_continue(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
 }
+
+/// ASCII bytes that continue an identifier.
+const IDENT_CONTINUE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 128 {
+        t[c] = is_ident_continue(c as u8);
+        c += 1;
+    }
+    t
+};
 
 /// Bytes that end a run of plain characters in a quoted string.
 const QUOTED_SPECIAL: [bool; 256] = {
@@ -221,12 +279,15 @@ impl<'t> Parser<'t> {
         self.pos = memchr::memchr2(b'\r', b'\n', &self.b[self.pos..]).map_or(self.b.len(), |i| self.pos + i);
     }
 
+    fn skip_while(&mut self, f: impl Fn(u8) -> bool) {
+        let rest = &self.b[self.pos.min(self.b.len())..];
+        self.pos += rest.iter().position(|&c| !f(c)).unwrap_or(rest.len());
+    }
+
     /// hcl-edit's `sp`: spaces, tabs and inline comments.
     fn sp(&mut self) -> R<()> {
         loop {
-            while matches!(self.peek(), b' ' | b'\t') {
-                self.pos += 1;
-            }
+            self.skip_while(|c| c == b' ' || c == b'\t');
             if self.at(b"/*") {
                 self.block_comment()?;
             } else {
@@ -238,9 +299,7 @@ impl<'t> Parser<'t> {
     /// hcl-edit's `ws`: spaces, tabs, line endings and comments of every kind.
     fn ws(&mut self) -> R<()> {
         loop {
-            while matches!(self.peek(), b' ' | b'\t' | b'\r' | b'\n') {
-                self.pos += 1;
-            }
+            self.skip_while(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'));
             match (self.peek(), self.byte(1)) {
                 (b'#', _) | (b'/', b'/') => self.skip_line(),
                 (b'/', b'*') => self.block_comment()?,
@@ -279,15 +338,11 @@ impl<'t> Parser<'t> {
         if !is_ident_start(self.peek()) {
             return Err(Decline);
         }
-        self.pos += 1;
-        while let Some(&c) = self.b.get(self.pos) {
-            if is_ident_continue(c) {
-                self.pos += 1;
-            } else if c >= 0x80 {
-                return Err(Decline);
-            } else {
-                break;
-            }
+        let rest = &self.b[start + 1..];
+        let len = rest.iter().position(|&c| !IDENT_CONTINUE[c as usize]).unwrap_or(rest.len());
+        self.pos = start + 1 + len;
+        if self.peek() >= 0x80 {
+            return Err(Decline);
         }
         Ok(self.slice(start, self.pos))
     }
@@ -309,8 +364,8 @@ impl<'t> Parser<'t> {
     // ---- structure ----
 
     fn body(&mut self) -> R<Vec<Entry>> {
-        let mut entries = Vec::new();
-        let mut keys = Keys::default();
+        let base = self.stacks.entries.len();
+        let mut keys = Keys::new();
         loop {
             let save = self.pos;
             self.ws()?;
@@ -322,7 +377,7 @@ impl<'t> Parser<'t> {
                 self.pos = save;
                 break;
             }
-            self.structure(&mut entries, &mut keys)?;
+            self.structure(&mut keys)?;
             self.sp()?;
             self.opt_line_comment();
             if !self.line_ending() && !self.eof() {
@@ -330,10 +385,10 @@ impl<'t> Parser<'t> {
             }
         }
         self.ws()?;
-        Ok(entries)
+        Ok(self.stacks.entries.split_off(base))
     }
 
-    fn structure(&mut self, entries: &mut Vec<Entry>, keys: &mut Keys<'t>) -> R<()> {
+    fn structure(&mut self, keys: &mut Keys<'t>) -> R<()> {
         let start = self.pos;
         let name = self.ident()?;
         let name_span = Span::new(start, self.pos);
@@ -346,22 +401,22 @@ impl<'t> Parser<'t> {
                 self.pos += 1;
                 self.sp()?;
                 let value = self.root_value()?;
-                entries.push(Entry::new(name_span, name, value));
+                self.stacks.entries.push(Entry::new(name_span, name, value));
             }
             c if c == b'{' || c == b'"' || is_ident_start(c) => {
-                let mut labels = Vec::new();
+                let labels = self.stacks.labels.len();
                 loop {
                     match self.peek() {
                         b'{' => break,
                         b'"' => {
                             let label_start = self.pos;
                             let value = self.plain_string()?;
-                            labels.push((Span::new(label_start, self.pos), value));
+                            self.stacks.labels.push((Span::new(label_start, self.pos), value.into()));
                         }
                         c if is_ident_start(c) => {
                             let label_start = self.pos;
                             let value = self.ident()?;
-                            labels.push((Span::new(label_start, self.pos), Cow::Borrowed(value)));
+                            self.stacks.labels.push((Span::new(label_start, self.pos), value.into()));
                         }
                         _ => return Err(Decline),
                     }
@@ -370,10 +425,10 @@ impl<'t> Parser<'t> {
                 let body = self.block_body()?;
                 let whole = Span::new(start, self.pos);
                 let mut node = Node::new(whole, Value::Map(body));
-                for (span, key) in labels.into_iter().rev() {
+                for (span, key) in self.stacks.labels.drain(labels..).rev() {
                     node = Node::new(whole, Value::Map(vec![Entry::new(span, key, node)]));
                 }
-                entries.push(Entry::new(name_span, name, node));
+                self.stacks.entries.push(Entry::new(name_span, name, node));
             }
             _ => return Err(Decline),
         }
@@ -731,7 +786,7 @@ impl<'t> Parser<'t> {
         }
         *state = true;
         self.expect(b'(')?;
-        let mut args = Vec::new();
+        let base = self.stacks.exprs.len();
         let mut expand_final = false;
         let save = self.pos;
         self.ws()?;
@@ -739,7 +794,8 @@ impl<'t> Parser<'t> {
             self.pos = save;
         } else {
             loop {
-                args.push(self.expr(true)?.ast);
+                let arg = self.expr(true)?.ast;
+                self.stacks.exprs.push(arg);
                 self.ws()?;
                 if self.peek() != b',' {
                     break;
@@ -764,6 +820,7 @@ impl<'t> Parser<'t> {
         }
         self.ws()?;
         self.expect(b')')?;
+        let args = self.stacks.exprs.split_off(base);
         let call = Call { name: Spanned::new(Span::new(start, last_end), full), args, expand_final };
         Ok(Parsed::new(start, self.pos, ExprKind::Call(Box::new(call))))
     }
@@ -829,14 +886,15 @@ impl<'t> Parser<'t> {
             let f = ForExpr { key_var, value_var, collection, key: None, value, cond, grouping: false };
             return Ok(Parsed::new(start, self.pos, ExprKind::For(Box::new(f))));
         }
-        let mut items = Vec::new();
+        let base = self.stacks.exprs.len();
         let save = self.pos;
         self.ws()?;
         if self.peek() == b']' {
             self.pos = save;
         } else {
             loop {
-                items.push(self.expr(true)?.ast);
+                let item = self.expr(true)?.ast;
+                self.stacks.exprs.push(item);
                 self.ws()?;
                 if self.peek() != b',' {
                     break;
@@ -853,6 +911,7 @@ impl<'t> Parser<'t> {
         self.opt(b',');
         self.ws()?;
         self.expect(b']')?;
+        let items = self.stacks.exprs.split_off(base);
         Ok(Parsed::new(start, self.pos, ExprKind::Tuple(items)))
     }
 
@@ -882,7 +941,7 @@ impl<'t> Parser<'t> {
             let f = ForExpr { key_var, value_var, collection, key: Some(key), value, cond, grouping };
             return Ok(Parsed::new(start, self.pos, ExprKind::For(Box::new(f))));
         }
-        let mut items = Vec::new();
+        let base = self.stacks.items.len();
         loop {
             self.ws()?;
             if self.eof() {
@@ -910,7 +969,7 @@ impl<'t> Parser<'t> {
                     ObjectKey::Expr(Expr::new(key.ast.span, kind))
                 }
             };
-            items.push(ObjectItem { key, value: value.ast });
+            self.stacks.items.push(ObjectItem { key, value: value.ast });
             match self.peek() {
                 _ if self.eof() => return Err(Decline),
                 b'}' => {
@@ -935,6 +994,7 @@ impl<'t> Parser<'t> {
                 _ => return Err(Decline),
             }
         }
+        let items = self.stacks.items.split_off(base);
         Ok(Parsed::new(start, self.pos, ExprKind::Object(items)))
     }
 

@@ -459,3 +459,300 @@ fn all_files_of_real_trees_agree() {
     let accepted = files.len() - declined;
     assert!(accepted * 100 > files.len() * 99, "{accepted} of {} files accepted", files.len());
 }
+
+/// Random HCL from a small grammar, with random blanks, newlines and comments between
+/// tokens (so that newline rules, which differ by context, are exercised; many outputs
+/// are invalid).
+struct Generator {
+    rng: crate::fuzz::Rng,
+    out: String,
+}
+
+impl Generator {
+    fn pick<'a>(&mut self, options: &[&'a str]) -> &'a str {
+        options[self.rng.below(options.len())]
+    }
+
+    fn push(&mut self, s: &str) {
+        self.out.push_str(s);
+    }
+
+    /// Space between tokens: usually nothing or a blank, sometimes a newline or comment.
+    fn gap(&mut self) {
+        let gap = self.pick(&["", "", "", " ", " ", " ", "\n", "\n  ", " /* c */ ", " # c\n", " // c\n", "\r\n", "\t"]);
+        self.push(gap);
+    }
+
+    fn literal(&mut self) {
+        let lit = self.pick(&[
+            "1",
+            "0",
+            "42",
+            "1.5",
+            "1e3",
+            "2.5E-2",
+            "-1",
+            "- 2",
+            "null",
+            "true",
+            "false",
+            "\"\"",
+            "\"x\"",
+            "\"a b\"",
+            "\"\\n\\\"\\u00e9\"",
+            "\"$${x}\"",
+            "\"%%{y}\"",
+            "\"é\"",
+            "x",
+            "var.x",
+            "local.a.b",
+            "each.key",
+            "count.index",
+        ]);
+        self.push(lit);
+    }
+
+    fn expr(&mut self, depth: u32) {
+        if depth > 4 {
+            self.literal();
+            return;
+        }
+        let d = depth + 1;
+        match self.rng.below(16) {
+            0..=2 => self.literal(),
+            3 => {
+                self.expr(d);
+                let op = self.pick(&[".y", "[0]", "[*]", ".*", ".0", "[\"k\"]", ".*.z", "[*].id", "[var.i]"]);
+                self.gap();
+                self.push(op);
+            }
+            4 => {
+                let name = self.pick(&["f", "merge", "provider::p::f", "jsonencode", "lookup"]);
+                self.push(name);
+                self.push("(");
+                let n = self.rng.below(4);
+                for i in 0..n {
+                    self.gap();
+                    self.expr(d);
+                    self.gap();
+                    if i + 1 < n {
+                        self.push(",");
+                    }
+                }
+                let tail = self.pick(&["", "", ",", "..."]);
+                self.push(if n == 0 { "" } else { tail });
+                self.push(")");
+            }
+            5 => {
+                self.push("[");
+                let n = self.rng.below(4);
+                for i in 0..n {
+                    self.gap();
+                    self.expr(d);
+                    self.gap();
+                    if i + 1 < n || self.rng.below(3) == 0 {
+                        self.push(",");
+                    }
+                }
+                self.gap();
+                self.push("]");
+            }
+            6 => {
+                self.push("{");
+                let n = self.rng.below(4);
+                for _ in 0..n {
+                    self.gap();
+                    let key = self.pick(&["a", "b", "\"k\"", "(var.k)", "a.b", "1", "\"${x}\"", "for_each", "a"]);
+                    self.push(key);
+                    let assign = self.pick(&[" = ", "=", ": ", " : "]);
+                    self.push(assign);
+                    self.expr(d);
+                    let sep = self.pick(&["\n", ",", ", ", " # c\n", "\r\n", " "]);
+                    self.push(sep);
+                }
+                self.gap();
+                self.push("}");
+            }
+            7 => {
+                self.expr(d);
+                self.gap();
+                let op = self.pick(&["+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">=", "&&", "||"]);
+                self.push(op);
+                self.gap();
+                self.expr(d);
+            }
+            8 => {
+                let op = self.pick(&["-", "!", "!", "-"]);
+                self.push(op);
+                self.gap();
+                self.expr(d);
+            }
+            9 => {
+                self.expr(d);
+                self.gap();
+                self.push("?");
+                self.gap();
+                self.expr(d);
+                self.gap();
+                self.push(":");
+                self.gap();
+                self.expr(d);
+            }
+            10 => {
+                self.push("(");
+                self.gap();
+                self.expr(d);
+                self.gap();
+                self.push(")");
+            }
+            11 => self.template(d),
+            12 => {
+                let start = self.pick(&["<<EOF\n", "<<-EOF\n", "<<EOT\r\n", "<<-EOT\n"]);
+                self.push(start);
+                let delim = if start.contains("EOF") { "EOF" } else { "EOT" };
+                for _ in 0..self.rng.below(4) {
+                    let indent = self.pick(&["", "  ", "    ", "\t"]);
+                    self.push(indent);
+                    match self.rng.below(6) {
+                        0 => {
+                            self.push("${");
+                            self.expr(d);
+                            self.push("}");
+                        }
+                        1 => self.push("%{ if x }y%{ endif }"),
+                        2 => self.push("%{ for v in xs }\n${v}\n%{ endfor ~}"),
+                        3 => self.push("$${not} %%{this}"),
+                        _ => {
+                            let text = self.pick(&["text", "", "{ \"json\": 1 }", "EOFX", "EOF\"", "é"]);
+                            self.push(text);
+                        }
+                    }
+                    let le = self.pick(&["\n", "\n", "\r\n"]);
+                    self.push(le);
+                }
+                let indent = self.pick(&["", "  ", ""]);
+                self.push(indent);
+                self.push(delim);
+                let after = self.pick(&["\n", "", " \n"]);
+                self.push(after);
+            }
+            13 => {
+                let open = self.pick(&["[for ", "{for ", "[ for ", "{\n  for "]);
+                self.push(open);
+                let vars = self.pick(&["x", "k, v", "k,v", "i , x"]);
+                self.push(vars);
+                self.push(" in ");
+                self.expr(d);
+                self.gap();
+                self.push(":");
+                self.gap();
+                if open.starts_with('{') {
+                    self.expr(d);
+                    self.gap();
+                    self.push("=>");
+                    self.gap();
+                    self.expr(d);
+                    if self.rng.below(3) == 0 {
+                        self.push("...");
+                    }
+                } else {
+                    self.expr(d);
+                }
+                if self.rng.below(3) == 0 {
+                    self.gap();
+                    self.push(" if ");
+                    self.expr(d);
+                }
+                self.gap();
+                self.push(if open.starts_with('{') { "}" } else { "]" });
+            }
+            _ => {
+                let s = self.pick(&["var.x", "x", "f(1)", "[1, 2]", "{ a = 1 }"]);
+                self.push(s);
+            }
+        }
+    }
+
+    fn template(&mut self, d: u32) {
+        self.push("\"");
+        for _ in 0..self.rng.below(4) {
+            match self.rng.below(7) {
+                0 | 1 => {
+                    let strip = self.pick(&["${", "${~", "${ "]);
+                    self.push(strip);
+                    self.expr(d);
+                    let end = self.pick(&["}", "~}", " }"]);
+                    self.push(end);
+                }
+                2 => {
+                    let open = self.pick(&["%{ if ", "%{~ if ", "%{if "]);
+                    self.push(open);
+                    self.expr(d);
+                    let body = self.pick(&[" }a%{ endif }", " ~} a %{ else }b%{ endif ~}", "}%{ endif }"]);
+                    self.push(body);
+                }
+                3 => {
+                    self.push("%{ for v in ");
+                    self.expr(d);
+                    self.push(" }${v}, %{ endfor }");
+                }
+                _ => {
+                    let text = self.pick(&["text", " ", "$${x}", "\\n", "\\\"", "é", "$", "%"]);
+                    self.push(text);
+                }
+            }
+        }
+        self.push("\"");
+    }
+
+    fn body(&mut self, depth: u32) {
+        for _ in 0..=self.rng.below(4) {
+            match self.rng.below(5) {
+                0 if depth < 3 => {
+                    let head = self.pick(&["resource \"t\" \"n\" ", "locals ", "b x ", "dynamic \"d\" "]);
+                    self.push(head);
+                    if self.rng.below(4) == 0 {
+                        self.push("{ a = ");
+                        self.expr(0);
+                        self.push(" }\n");
+                    } else {
+                        self.push("{\n");
+                        self.body(depth + 1);
+                        self.push("}\n");
+                    }
+                }
+                _ => {
+                    let name = self.pick(&["a", "b", "c-d", "e_f", "tags", "a"]);
+                    self.push(name);
+                    let assign = self.pick(&[" = ", "=", " =  "]);
+                    self.push(assign);
+                    self.expr(0);
+                    let end = self.pick(&["\n", "\n", " # c\n", " /* c */\n", "\r\n", "\n\n"]);
+                    self.push(end);
+                }
+            }
+        }
+    }
+}
+
+/// Random HCL from a small grammar: the fast parser declines or agrees.
+#[test]
+fn generated_inputs_agree() {
+    // `ENVLINT_HCL_GENERATED=1000000` for a longer run.
+    let iterations = std::env::var("ENVLINT_HCL_GENERATED").ok().and_then(|n| n.parse().ok()).unwrap_or(4000);
+    let mut g = Generator { rng: crate::fuzz::Rng::new(0x00c0_ffee), out: String::new() };
+    let (mut accepted, mut valid) = (0, 0);
+    for _ in 0..iterations {
+        g.out.clear();
+        g.body(0);
+        let text = std::mem::take(&mut g.out);
+        if agree(&text) {
+            accepted += 1;
+        }
+        if parse_hcl_edit(&text).is_ok() {
+            valid += 1;
+        }
+        g.out = text;
+    }
+    assert!(accepted * 10 > valid * 9, "{accepted} of {valid} valid inputs accepted");
+}
