@@ -1,7 +1,11 @@
 //! HCL adapter for Terraform (`.tf`), Terragrunt (`.hcl`) and variable (`.tfvars`) files.
 //!
-//! Built on `hcl::edit` (hcl-edit), which keeps byte spans of every token. The whole
-//! body becomes one root [`Value::Map`]:
+//! Two parsers build the same document: a hand-written single-pass parser ([`fast`]),
+//! tried first, and `hcl::edit` (hcl-edit, which keeps byte spans of every token) with a
+//! conversion of its tree, for whatever the fast parser declines (every syntax error, so
+//! that hcl-edit reports it, and a few rare constructs). The fast parser mirrors
+//! hcl-edit's grammar and is checked against it (`hcl/fast_tests.rs`). The whole body becomes
+//! one root [`Value::Map`]:
 //!
 //! - an attribute `name = expr` is an entry `name` → the expression's node;
 //! - a block `type "l1" l2 { body }` is an entry `type` → `{ "l1" → { "l2" → body } }`,

@@ -285,7 +285,12 @@ impl<'t> Parser<'t> {
     }
 
     /// hcl-edit's `sp`: spaces, tabs and inline comments.
+    #[inline]
     fn sp(&mut self) -> R<()> {
+        if matches!(self.peek(), b' ' | b'\t' | b'/') { self.sp_slow() } else { Ok(()) }
+    }
+
+    fn sp_slow(&mut self) -> R<()> {
         loop {
             self.skip_while(|c| c == b' ' || c == b'\t');
             if self.at(b"/*") {
@@ -297,7 +302,12 @@ impl<'t> Parser<'t> {
     }
 
     /// hcl-edit's `ws`: spaces, tabs, line endings and comments of every kind.
+    #[inline]
     fn ws(&mut self) -> R<()> {
+        if matches!(self.peek(), b' ' | b'\t' | b'\r' | b'\n' | b'#' | b'/') { self.ws_slow() } else { Ok(()) }
+    }
+
+    fn ws_slow(&mut self) -> R<()> {
         loop {
             self.skip_while(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'));
             match (self.peek(), self.byte(1)) {

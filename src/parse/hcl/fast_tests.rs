@@ -88,6 +88,12 @@ const ACCEPTED: &[&str] = &[
     "a = f(g(h(1)))\n",
     "a = true(1)\n",
     "a = f(1).x[0]\n",
+    "a = f(1...)\nb = f(x.y...)\nc = f(1, [2]...)\n",
+    "a = true.x\nb = null[0]\nc = x.for.if.in\n",
+    "a = [for]\nb = {for: 1}\n",
+    "a = 1#c\nb = \"x\"//c\n",
+    "a = \"100%\"\nb = \"$\"\nc = \"a\\u0000b\"\n",
+    "a = <<EOF-X\nx\nEOF-X\n",
     // operators
     "a = 1 + 2\nb = 1 + 2 * 3\nc = (1 + 2) * 3\nd = a - b - c\ne = a / b % c\n",
     "a = x == 1 && y != 2 || !z\n",
@@ -408,6 +414,10 @@ fn mutated_inputs_agree() {
     let mut seeds: Vec<Vec<u8>> = ACCEPTED.iter().map(|s| s.as_bytes().to_vec()).collect();
     let mut files = Vec::new();
     fixture_files(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"), &mut files);
+    // `ENVLINT_HCL_SEED_DIRS=/a:/b` adds every HCL file under those directories.
+    for dir in std::env::var("ENVLINT_HCL_SEED_DIRS").unwrap_or_default().split(':').filter(|d| !d.is_empty()) {
+        fixture_files(std::path::Path::new(dir), &mut files);
+    }
     seeds.extend(files.into_iter().map(|(_, text)| text.into_bytes()));
     let mut rng = crate::fuzz::Rng::new(0x5eed_4c1f);
     let (mut accepted, mut total) = (0, 0);
@@ -755,4 +765,48 @@ fn generated_inputs_agree() {
         g.out = text;
     }
     assert!(accepted * 10 > valid * 9, "{accepted} of {valid} valid inputs accepted");
+}
+
+#[test]
+fn many_attributes_and_repeats() {
+    let many: String =
+        (0..40).flat_map(|i| ["a", &i.to_string(), " = ", &i.to_string(), "\n"].map(str::to_owned)).collect();
+    accepts(&many);
+    for repeated in [3, 15, 16, 17, 39] {
+        let text = format!("{many}a{repeated} = 0\n");
+        assert!(!agree(&text), "a repeated attribute is an error: a{repeated}");
+        let block = format!("b {{\n{text}}}\n");
+        assert!(!agree(&block), "a repeated attribute in a block is an error: a{repeated}");
+    }
+    // The same name in different bodies, and as a block type, is fine.
+    accepts(&format!("{many}b {{\n{many}}}\na0 {{}}\n"));
+}
+
+#[test]
+fn nesting_within_and_past_the_limit() {
+    for depth in [1, 10, 30] {
+        accepts(&format!("a = {}1{}\n", "[".repeat(depth), "]".repeat(depth)));
+        accepts(&format!("a = {}1{}\n", "f(".repeat(depth), ")".repeat(depth)));
+        accepts(&format!("a = {}1{}\n", "{ k = ".repeat(depth), " }".repeat(depth)));
+        accepts(&format!("{}a = 1\n{}", "b {\n".repeat(depth), "}\n".repeat(depth)));
+    }
+    // Past the fast parser's limit but within hcl-edit's: hcl-edit parses it.
+    let deep = format!("a = {}1{}\n", "[".repeat(50), "]".repeat(50));
+    assert!(parse_fast(&deep).is_none());
+    assert!(super::parse(&deep).is_ok());
+    accepts(&format!("a = 1{}\n", " + 1".repeat(60)));
+}
+
+#[test]
+fn parse_falls_back_to_hcl_edit() {
+    // Declined by the fast parser, valid for hcl-edit: `parse` gives hcl-edit's document.
+    for text in ["résumé = 1\n", "a = \"x\ny\"\n", "a = [for x inz : x]\n"] {
+        assert!(parse_fast(text).is_none(), "{text:?}");
+        assert_eq!(super::parse(text), parse_hcl_edit(text), "{text:?}");
+        assert!(super::parse(text).is_ok(), "{text:?}");
+    }
+    // Errors come from hcl-edit, with its positions and messages.
+    for text in ["a = ", "a = [1, 2", "a = 1\na = 2", "@@@"] {
+        assert_eq!(super::parse(text), parse_hcl_edit(text), "{text:?}");
+    }
 }
