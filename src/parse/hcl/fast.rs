@@ -1101,26 +1101,26 @@ impl<'t> Parser<'t> {
         if self.opt(b'"') {
             return Ok(Parsed::new(start, self.pos, ExprKind::String(first.into())));
         }
-        let mut elems = Vec::new();
+        let mut parts = Parts::default();
         if self.pos > lit_start {
-            elems.push(Elem::Literal(Span::new(lit_start, self.pos), first.into_owned()));
+            parts.push(Elem::Literal(Span::new(lit_start, self.pos), first.into_owned()));
         }
         loop {
             if self.at(b"${") {
-                elems.push(self.interpolation()?);
+                parts.push(self.interpolation()?);
             } else {
-                elems.push(self.directive()?.ok_or(Decline)?);
+                parts.push(self.directive()?.ok_or(Decline)?);
             }
             let lit_start = self.pos;
             let lit = self.quoted_literal()?;
             if self.pos > lit_start {
-                elems.push(Elem::Literal(Span::new(lit_start, self.pos), lit.into_owned()));
+                parts.push(Elem::Literal(Span::new(lit_start, self.pos), lit.into_owned()));
             }
             if self.opt(b'"') {
                 break;
             }
         }
-        Ok(Parsed::new(start, self.pos, template_kind(parts(elems))))
+        Ok(Parsed::new(start, self.pos, template_kind(parts.out)))
     }
 
     /// `${ expr }`
@@ -1435,12 +1435,27 @@ fn template_kind(parts: Vec<Part>) -> ExprKind {
 /// Template elements as parts: adjacent literals joined, strip markers applied to the
 /// literals beside them, CRLF line endings normalised (as the converter's `parts`).
 fn parts(elems: Vec<Elem>) -> Vec<Part> {
-    let mut out: Vec<Part> = Vec::new();
-    let mut strip_next = false;
+    let mut parts = Parts::default();
     for elem in elems {
+        parts.push(elem);
+    }
+    parts.out
+}
+
+/// Parts built one element at a time.
+#[derive(Default)]
+struct Parts {
+    out: Vec<Part>,
+    /// Whether the next literal loses its leading whitespace.
+    strip_next: bool,
+}
+
+impl Parts {
+    fn push(&mut self, elem: Elem) {
+        let Self { out, strip_next } = self;
         match elem {
             Elem::Literal(span, value) => {
-                let value = if std::mem::take(&mut strip_next) {
+                let value = if std::mem::take(strip_next) {
                     let trimmed = value.trim_start();
                     if trimmed.len() == value.len() { value } else { trimmed.to_owned() }
                 } else {
@@ -1456,23 +1471,22 @@ fn parts(elems: Vec<Elem>) -> Vec<Part> {
                 }
             }
             Elem::Interpolation { expr, strip_start, strip_end } => {
-                strip_before(&mut out, strip_start);
+                strip_before(out, strip_start);
                 out.push(Part::Interpolation(expr));
-                strip_next = strip_end;
+                *strip_next = strip_end;
             }
             Elem::If { cond, then, otherwise, strip_start, strip_end } => {
-                strip_before(&mut out, strip_start);
+                strip_before(out, strip_start);
                 out.push(Part::If { cond, then: parts(then), otherwise: parts(otherwise) });
-                strip_next = strip_end;
+                *strip_next = strip_end;
             }
             Elem::For { key_var, value_var, collection, body, strip_start, strip_end } => {
-                strip_before(&mut out, strip_start);
+                strip_before(out, strip_start);
                 out.push(Part::For { key_var, value_var, collection, body: parts(body) });
-                strip_next = strip_end;
+                *strip_next = strip_end;
             }
         }
     }
-    out
 }
 
 fn strip_before(out: &mut [Part], strip: bool) {
