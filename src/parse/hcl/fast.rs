@@ -79,7 +79,7 @@ impl Stacks {
     /// Empties the stacks (a declined parse leaves items on them) and keeps them for the
     /// next file, unless they grew large.
     fn put_back(&mut self) {
-        const KEEP: usize = 1 << 12;
+        const KEEP: usize = 1 << 10;
         let mut stacks = std::mem::take(self);
         stacks.entries.clear();
         stacks.labels.clear();
