@@ -65,6 +65,8 @@ struct Stacks {
     labels: Vec<(Span, Box<str>)>,
     exprs: Vec<Expr>,
     items: Vec<ObjectItem>,
+    steps: Vec<Traverse>,
+    parts: Vec<Part>,
 }
 
 thread_local! {
@@ -85,10 +87,14 @@ impl Stacks {
         stacks.labels.clear();
         stacks.exprs.clear();
         stacks.items.clear();
+        stacks.steps.clear();
+        stacks.parts.clear();
         stacks.entries.shrink_to(KEEP);
         stacks.labels.shrink_to(KEEP);
         stacks.exprs.shrink_to(KEEP);
         stacks.items.shrink_to(KEEP);
+        stacks.steps.shrink_to(KEEP);
+        stacks.parts.shrink_to(KEEP);
         STACKS.with(|s| *s.borrow_mut() = stacks);
     }
 }
@@ -212,23 +218,28 @@ const QUOTED_SPECIAL: [bool; 256] = {
 impl<'t> Parser<'t> {
     // ---- bytes ----
 
+    #[inline]
     fn peek(&self) -> u8 {
         self.byte(0)
     }
 
     /// The byte `n` past the current position, 0 past the end.
+    #[inline]
     fn byte(&self, n: usize) -> u8 {
         self.b.get(self.pos + n).copied().unwrap_or(0)
     }
 
+    #[inline]
     fn at(&self, s: &[u8]) -> bool {
         self.b[self.pos.min(self.b.len())..].starts_with(s)
     }
 
+    #[inline]
     fn eof(&self) -> bool {
         self.pos >= self.b.len()
     }
 
+    #[inline]
     fn expect(&mut self, c: u8) -> R<()> {
         if self.peek() == c && !self.eof() {
             self.pos += 1;
@@ -239,6 +250,7 @@ impl<'t> Parser<'t> {
     }
 
     /// Takes `c` if it is next.
+    #[inline]
     fn opt(&mut self, c: u8) -> bool {
         let hit = self.peek() == c && !self.eof();
         if hit {
@@ -247,15 +259,18 @@ impl<'t> Parser<'t> {
         hit
     }
 
+    #[inline]
     fn enter(&mut self) -> R<()> {
         self.nest += 1;
         if self.nest > MAX_NESTING { Err(Decline) } else { Ok(()) }
     }
 
+    #[inline]
     fn leave(&mut self) {
         self.nest -= 1;
     }
 
+    #[inline]
     fn slice(&self, start: usize, end: usize) -> &'t str {
         &self.src[start..end]
     }
@@ -279,6 +294,7 @@ impl<'t> Parser<'t> {
         self.pos = memchr::memchr2(b'\r', b'\n', &self.b[self.pos..]).map_or(self.b.len(), |i| self.pos + i);
     }
 
+    #[inline]
     fn skip_while(&mut self, f: impl Fn(u8) -> bool) {
         let rest = &self.b[self.pos.min(self.b.len())..];
         self.pos += rest.iter().position(|&c| !f(c)).unwrap_or(rest.len());
@@ -319,6 +335,7 @@ impl<'t> Parser<'t> {
     }
 
     /// `ws` where newlines are insignificant, `sp` where they end the expression.
+    #[inline]
     fn wsp(&mut self, newlines: bool) -> R<()> {
         if newlines { self.ws() } else { self.sp() }
     }
@@ -329,6 +346,7 @@ impl<'t> Parser<'t> {
         }
     }
 
+    #[inline]
     fn line_ending(&mut self) -> bool {
         if self.peek() == b'\n' && !self.eof() {
             self.pos += 1;
@@ -624,7 +642,7 @@ impl<'t> Parser<'t> {
             self.pos = save;
             return Ok(base);
         }
-        let mut ops = Vec::new();
+        let base_ops = self.stacks.steps.len();
         let mut end = self.pos;
         loop {
             let save = self.pos;
@@ -641,14 +659,16 @@ impl<'t> Parser<'t> {
                     match self.peek() {
                         b'*' => {
                             self.pos += 1;
-                            ops.push(Traverse::AttrSplat(Span::new(op_start, self.pos)));
+                            self.stacks.steps.push(Traverse::AttrSplat(Span::new(op_start, self.pos)));
                         }
                         b'0' => {
                             if self.byte(1).is_ascii_digit() {
                                 return Err(Decline);
                             }
                             self.pos += 1;
-                            ops.push(Traverse::LegacyIndex(Spanned::new(Span::new(op_start, self.pos), 0)));
+                            self.stacks
+                                .steps
+                                .push(Traverse::LegacyIndex(Spanned::new(Span::new(op_start, self.pos), 0)));
                         }
                         b'1'..=b'9' => {
                             let digits = self.pos;
@@ -656,11 +676,15 @@ impl<'t> Parser<'t> {
                                 self.pos += 1;
                             }
                             let value: u64 = self.slice(digits, self.pos).parse().map_err(|_| Decline)?;
-                            ops.push(Traverse::LegacyIndex(Spanned::new(Span::new(op_start, self.pos), value)));
+                            self.stacks
+                                .steps
+                                .push(Traverse::LegacyIndex(Spanned::new(Span::new(op_start, self.pos), value)));
                         }
                         c if is_ident_start(c) => {
                             let name = self.ident()?;
-                            ops.push(Traverse::Attr(Spanned::new(Span::new(op_start, self.pos), name.into())));
+                            self.stacks
+                                .steps
+                                .push(Traverse::Attr(Spanned::new(Span::new(op_start, self.pos), name.into())));
                         }
                         _ => return Err(Decline),
                     }
@@ -672,12 +696,12 @@ impl<'t> Parser<'t> {
                         self.pos += 1;
                         self.ws()?;
                         self.expect(b']')?;
-                        ops.push(Traverse::FullSplat(Span::new(op_start, self.pos)));
+                        self.stacks.steps.push(Traverse::FullSplat(Span::new(op_start, self.pos)));
                     } else {
                         let index = self.expr(true)?;
                         self.ws()?;
                         self.expect(b']')?;
-                        ops.push(Traverse::Index(index.ast));
+                        self.stacks.steps.push(Traverse::Index(index.ast));
                     }
                 }
                 _ => {
@@ -687,6 +711,7 @@ impl<'t> Parser<'t> {
             }
             end = self.pos;
         }
+        let ops = self.stacks.steps.split_off(base_ops);
         Ok(Parsed::new(start, end, ExprKind::Traversal(Box::new(base.ast), ops)))
     }
 
@@ -1101,26 +1126,24 @@ impl<'t> Parser<'t> {
         if self.opt(b'"') {
             return Ok(Parsed::new(start, self.pos, ExprKind::String(first.into())));
         }
-        let mut parts = Parts::default();
+        let mut parts = Parts::new(&self.stacks.parts);
         if self.pos > lit_start {
-            parts.push(Elem::Literal(Span::new(lit_start, self.pos), first.into_owned()));
+            parts.push(&mut self.stacks.parts, Elem::Literal(Span::new(lit_start, self.pos), first.into_owned()));
         }
         loop {
-            if self.at(b"${") {
-                parts.push(self.interpolation()?);
-            } else {
-                parts.push(self.directive()?.ok_or(Decline)?);
-            }
+            let elem = if self.at(b"${") { self.interpolation()? } else { self.directive()?.ok_or(Decline)? };
+            parts.push(&mut self.stacks.parts, elem);
             let lit_start = self.pos;
             let lit = self.quoted_literal()?;
             if self.pos > lit_start {
-                parts.push(Elem::Literal(Span::new(lit_start, self.pos), lit.into_owned()));
+                parts.push(&mut self.stacks.parts, Elem::Literal(Span::new(lit_start, self.pos), lit.into_owned()));
             }
             if self.opt(b'"') {
                 break;
             }
         }
-        Ok(Parsed::new(start, self.pos, template_kind(parts.out)))
+        let out = self.stacks.parts.split_off(parts.base);
+        Ok(Parsed::new(start, self.pos, template_kind(out)))
     }
 
     /// `${ expr }`
@@ -1423,36 +1446,45 @@ fn reduce(operands: &mut Vec<Parsed>, operators: &mut Vec<BinaryOp>) {
 
 /// A template made only of literals is a plain string; anything else is a [`Template`]
 /// (as the converter's `template_kind`).
-fn template_kind(parts: Vec<Part>) -> ExprKind {
-    match <[Part; 1]>::try_from(parts) {
-        Ok([Part::Literal(s)]) => ExprKind::String(s.value),
-        Ok([part]) => ExprKind::Template(Template { parts: vec![part] }),
-        Err(parts) if parts.is_empty() => ExprKind::String("".into()),
-        Err(parts) => ExprKind::Template(Template { parts }),
+fn template_kind(mut parts: Vec<Part>) -> ExprKind {
+    match parts.as_slice() {
+        [] => ExprKind::String("".into()),
+        [Part::Literal(_)] => match parts.pop() {
+            Some(Part::Literal(s)) => ExprKind::String(s.value),
+            _ => ExprKind::String("".into()),
+        },
+        _ => ExprKind::Template(Template { parts }),
     }
 }
 
 /// Template elements as parts: adjacent literals joined, strip markers applied to the
 /// literals beside them, CRLF line endings normalised (as the converter's `parts`).
 fn parts(elems: Vec<Elem>) -> Vec<Part> {
-    let mut parts = Parts::default();
+    let mut out = Vec::new();
+    let mut parts = Parts::new(&out);
     for elem in elems {
-        parts.push(elem);
+        parts.push(&mut out, elem);
     }
-    parts.out
+    out
 }
 
 /// Parts built one element at a time.
-#[derive(Default)]
 struct Parts {
-    out: Vec<Part>,
+    /// Where this template's parts start on the stack they are built on.
+    base: usize,
     /// Whether the next literal loses its leading whitespace.
     strip_next: bool,
 }
 
 impl Parts {
-    fn push(&mut self, elem: Elem) {
-        let Self { out, strip_next } = self;
+    fn new(stack: &[Part]) -> Self {
+        Self { base: stack.len(), strip_next: false }
+    }
+
+    fn push(&mut self, stack: &mut Vec<Part>, elem: Elem) {
+        let strip_next = &mut self.strip_next;
+        let out = &mut *stack;
+        let mine = self.base..;
         match elem {
             Elem::Literal(span, value) => {
                 let value = if std::mem::take(strip_next) {
@@ -1462,7 +1494,7 @@ impl Parts {
                     value
                 };
                 let normalised = if value.contains('\r') { value.replace("\r\n", "\n") } else { value };
-                match out.last_mut() {
+                match out[mine].last_mut() {
                     Some(Part::Literal(prev)) => {
                         prev.value = format!("{}{normalised}", prev.value).into();
                         prev.span = prev.span.cover(span);
@@ -1471,17 +1503,17 @@ impl Parts {
                 }
             }
             Elem::Interpolation { expr, strip_start, strip_end } => {
-                strip_before(out, strip_start);
+                strip_before(&mut out[mine], strip_start);
                 out.push(Part::Interpolation(expr));
                 *strip_next = strip_end;
             }
             Elem::If { cond, then, otherwise, strip_start, strip_end } => {
-                strip_before(out, strip_start);
+                strip_before(&mut out[mine], strip_start);
                 out.push(Part::If { cond, then: parts(then), otherwise: parts(otherwise) });
                 *strip_next = strip_end;
             }
             Elem::For { key_var, value_var, collection, body, strip_start, strip_end } => {
-                strip_before(out, strip_start);
+                strip_before(&mut out[mine], strip_start);
                 out.push(Part::For { key_var, value_var, collection, body: parts(body) });
                 *strip_next = strip_end;
             }
