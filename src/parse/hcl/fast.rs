@@ -1239,8 +1239,8 @@ impl<'t> Parser<'t> {
         Ok(strip_end)
     }
 
-    /// Raw template text up to `${`, `%{` or the end of input (escaped markers decoded),
-    /// as in a directive's body.
+    /// Raw template text (no backslash escapes; `$${` and `%%{` decoded) up to `${`,
+    /// `%{`, the end of input or, in a heredoc, the line ending before its closing line.
     fn raw_literal(&mut self, heredoc_delim: Option<&[u8]>) -> Cow<'t, str> {
         let mut out: Option<String> = None;
         let mut run = self.pos;
@@ -1350,7 +1350,7 @@ impl<'t> Parser<'t> {
             match elems.last_mut() {
                 Some(Elem::Literal(span, text)) => {
                     text.push_str(le);
-                    span.end = self.pos as u32;
+                    *span = Span::new(span.start as usize, self.pos);
                 }
                 _ => elems.push(Elem::Literal(Span::new(le_start, self.pos), le.to_owned())),
             }
@@ -1370,9 +1370,9 @@ impl<'t> Parser<'t> {
 
     // ---- model ----
 
-    /// The document node of an attribute value or a tuple item, object value: data for
-    /// literals, tuples and objects, an expression for everything else (as the
-    /// converter's `expr`).
+    /// The document node of an attribute value (and, within it, of tuple items and
+    /// object values): data for literals, tuples and objects, an expression for
+    /// everything else (as the converter's `expr`).
     fn to_node(&self, e: Expr) -> Node {
         let span = e.span;
         let value = match e.kind {
