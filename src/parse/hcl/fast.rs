@@ -40,6 +40,10 @@ type R<T> = Result<T, Decline>;
 /// invalid or uses something this parser leaves to hcl-edit.
 pub(crate) fn parse(text: &str) -> Option<Document> {
     let b = text.as_bytes();
+    // Spans are 32-bit: larger texts (never scanned) are left to hcl-edit.
+    if u32::try_from(b.len()).is_err() {
+        return None;
+    }
     // A carriage return that does not start a CRLF line ending: hcl-edit treats it
     // differently in different places; leave it to hcl-edit.
     if memchr::memchr_iter(b'\r', b).any(|i| b.get(i + 1) != Some(&b'\n')) {
