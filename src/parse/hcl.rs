@@ -1,7 +1,11 @@
 //! HCL adapter for Terraform (`.tf`), Terragrunt (`.hcl`) and variable (`.tfvars`) files.
 //!
-//! Built on `hcl::edit` (hcl-edit), which keeps byte spans of every token. The whole
-//! body becomes one root [`Value::Map`]:
+//! Two parsers build the same document: a hand-written single-pass parser ([`fast`]),
+//! tried first, and `hcl::edit` (hcl-edit, which keeps byte spans of every token) with a
+//! conversion of its tree, for whatever the fast parser declines (every syntax error, so
+//! that hcl-edit reports it, and a few rare constructs). The fast parser mirrors
+//! hcl-edit's grammar and is checked against it (`hcl/fast_tests.rs`). The whole body becomes
+//! one root [`Value::Map`]:
 //!
 //! - an attribute `name = expr` is an entry `name` → the expression's node;
 //! - a block `type "l1" l2 { body }` is an entry `type` → `{ "l1" → { "l2" → body } }`,
@@ -26,6 +30,9 @@ use hcl::edit::expr::{Expression, Object, ObjectKey};
 use hcl::edit::structure::{Block, BlockLabel, Body, Structure};
 
 mod expr;
+mod fast;
+#[cfg(test)]
+mod fast_tests;
 
 use crate::model::expr::Expression as ExprTree;
 use crate::model::{Document, Entry, Node, Value};
@@ -36,7 +43,27 @@ use crate::span::Span;
 ///
 /// A leading UTF-8 byte-order mark is skipped. On failure the error's span is empty and
 /// sits at the byte offset where the parser stopped.
+///
+/// The hand-written parser in [`fast`] reads the text first; whatever it declines (syntax
+/// errors, rare constructs) is parsed with hcl-edit, which also reports the errors. Both
+/// build the same document.
 pub fn parse(text: &str) -> Result<Document, ParseError> {
+    if let Some(doc) = fast::parse(text) {
+        return Ok(doc);
+    }
+    parse_hcl_edit(text)
+}
+
+/// The fast parser alone: `None` where it declines. For the differential tests and the
+/// benchmark.
+#[doc(hidden)]
+pub fn parse_fast(text: &str) -> Option<Document> {
+    fast::parse(text)
+}
+
+/// The hcl-edit path alone. For the differential tests and the benchmark.
+#[doc(hidden)]
+pub fn parse_hcl_edit(text: &str) -> Result<Document, ParseError> {
     let (base, source) = match text.strip_prefix('\u{feff}') {
         Some(rest) => (text.len() - rest.len(), rest),
         None => (0, text),
