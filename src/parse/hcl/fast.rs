@@ -877,6 +877,19 @@ impl<'t> Parser<'t> {
         self.ws()?;
         self.pos += 3;
         self.ws()?;
+        let (first, second) = self.for_names()?;
+        let collection = self.expr(true)?;
+        self.ws()?;
+        self.expect(b':')?;
+        Ok(match second {
+            Some(value) => (Some(first.into()), value.into(), collection.ast),
+            None => (None, first.into(), collection.ast),
+        })
+    }
+
+    /// `k, v in ` or `v in ` of a `for` expression or directive, blanks after `in`
+    /// skipped: (first name, second name).
+    fn for_names(&mut self) -> R<(&'t str, Option<&'t str>)> {
         let first = self.ident()?;
         self.ws()?;
         let mut second = None;
@@ -889,13 +902,7 @@ impl<'t> Parser<'t> {
             return Err(Decline);
         }
         self.ws()?;
-        let collection = self.expr(true)?;
-        self.ws()?;
-        self.expect(b':')?;
-        Ok(match second {
-            Some(value) => (Some(first.into()), value.into(), collection.ast),
-            None => (None, first.into(), collection.ast),
-        })
+        Ok((first, second))
     }
 
     /// `if cond` at the end of a `for` expression.
@@ -1197,18 +1204,7 @@ impl<'t> Parser<'t> {
         }
         if self.keyword(b"for")? {
             self.ws()?;
-            let first = self.ident()?;
-            self.ws()?;
-            let mut second = None;
-            if self.opt(b',') {
-                self.ws()?;
-                second = Some(self.ident()?);
-                self.ws()?;
-            }
-            if !self.keyword(b"in")? {
-                return Err(Decline);
-            }
-            self.ws()?;
+            let (first, second) = self.for_names()?;
             let collection = self.expr(false)?.ast;
             self.ws()?;
             self.opt(b'~');
