@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{envlint, plain_tempdir, transcript};
+use common::{envlint, plain_tempdir, transcript, write};
 use serde_json::Value;
 
 /// One file name per parsed kind.
@@ -21,12 +21,6 @@ const KINDS: [&str; 8] = [
     "live/prod/terragrunt.hcl",
     "prod/prod.tfvars.json",
 ];
-
-fn write(dir: &Path, rel: &str, bytes: &[u8]) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, bytes).expect("write");
-}
 
 /// `scan --format json` of `dir`, with a hang guard; the exit code and report.
 fn scan(dir: &Path, extra: &[&str]) -> (i32, Value) {

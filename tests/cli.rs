@@ -3,13 +3,7 @@
 
 mod common;
 
-use common::{envlint, tempdir, transcript};
-
-fn write(dir: &std::path::Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, text).expect("write");
-}
+use common::{envlint, tempdir, transcript, write};
 
 /// A repo with one duplicate-key warning in a prod dotenv file.
 fn repo_with_warning() -> tempfile::TempDir {
@@ -202,7 +196,7 @@ fn binary_and_oversized_files_are_skipped_and_counted() {
     let dir = tempdir();
     write(dir.path(), ".env", "A=1\n");
     std::fs::write(dir.path().join("logo.png"), b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").expect("write");
-    write(dir.path(), "big.env", &"K=v\n".repeat(400));
+    write(dir.path(), "big.env", "K=v\n".repeat(400));
     write(dir.path(), "envlint.toml", "max-file-size = 1000\n");
     common::keep_dotenv_files(dir.path(), &[".env", "big.env"]);
     let out = envlint().arg("scan").arg(dir.path()).output().expect("run");

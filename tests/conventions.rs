@@ -9,15 +9,9 @@ mod common;
 use std::path::Path;
 use std::process::{Output, Stdio};
 
-use common::{envlint, repo, tempdir, transcript};
+use common::{envlint, repo, tempdir, transcript, write};
 
 const TOKEN: &str = "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";
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, text).expect("write");
-}
 
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
@@ -41,7 +35,7 @@ fn quiet_prints_the_findings_and_nothing_else() {
     let dir = repo_with_findings();
     // an unknown rule in a suppression is a warning on stderr normally
     // (built at run time, so that this file holds no suppression comment itself)
-    write(dir.path(), "app/.env.staging", &format!("# envlint: {}[no-such-rule] why\nC=1\n", "ignore"));
+    write(dir.path(), "app/.env.staging", format!("# envlint: {}[no-such-rule] why\nC=1\n", "ignore"));
     common::keep_dotenv_files(dir.path(), &["app/.env.production", "app/.env", "app/.env.staging"]);
     let loud = envlint().args(["scan"]).arg(dir.path()).output().expect("run");
     assert!(stderr(&loud).contains("warning:"), "{}", transcript(&loud));

@@ -6,13 +6,7 @@ mod common;
 use std::path::Path;
 
 // Not git repositories: these tests are about hostile input, not git facts.
-use common::{envlint, plain_tempdir as tempdir, transcript};
-
-fn write(dir: &Path, rel: &str, bytes: &[u8]) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, bytes).expect("write");
-}
+use common::{envlint, plain_tempdir as tempdir, transcript, write};
 
 fn json(out: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", transcript(out)))

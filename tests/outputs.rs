@@ -6,22 +6,16 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use common::{envlint, repo, tempdir, transcript};
+use common::{envlint, repo, tempdir, transcript, write};
 use serde_json::Value;
 
 const TOKEN: &str = "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";
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, text).expect("write");
-}
 
 /// Two rules, a secret after non-ASCII text on its line, a CRLF file in a folder
 /// whose name needs percent-encoding.
 fn sample_repo() -> tempfile::TempDir {
     let dir = tempdir();
-    write(dir.path(), "app/.env.production", &format!("GREETING=\"Zoë 🦀 {TOKEN}\"\nA=1\nA=2\n"));
+    write(dir.path(), "app/.env.production", format!("GREETING=\"Zoë 🦀 {TOKEN}\"\nA=1\nA=2\n"));
     write(dir.path(), "my app/.env.production", "X=1\r\nY=2\r\nX=3\r\n");
     common::keep_dotenv_files(dir.path(), &["app/.env.production", "my app/.env.production"]);
     dir

@@ -4,13 +4,7 @@
 
 mod common;
 
-use common::{envlint, repo, tempdir, transcript};
-
-fn write(dir: &std::path::Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, text).expect("write");
-}
+use common::{envlint, repo, tempdir, transcript, write};
 
 const SAFE_MODE: &str = r#"id: staging-safe-mode
 severity: error
@@ -112,7 +106,7 @@ fn policy_flag_loads_files_and_folders() {
     write(
         policies.path(),
         "nested/s3.yaml",
-        &std::fs::read_to_string(repo().join("policies/examples/s3-bucket-versioning.yaml")).expect("example"),
+        std::fs::read_to_string(repo().join("policies/examples/s3-bucket-versioning.yaml")).expect("example"),
     );
     write(dir.path(), ".env.staging", "SAFE_MODE=0\n");
     common::keep_dotenv_files(dir.path(), &[".env.staging"]);

@@ -6,14 +6,8 @@ mod common;
 
 use std::path::Path;
 
-use common::{copy_into, envlint, git, repo, tempdir, transcript};
+use common::{copy_into, envlint, git, repo, tempdir, transcript, write};
 use serde_json::Value;
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, text).expect("write");
-}
 
 /// `scan --format json` from `cwd` with `args`; the parsed report.
 fn scan(cwd: &Path, args: &[&str]) -> Value {

@@ -4,13 +4,7 @@
 mod common;
 
 // Not a git repository: this test is about hostile input, not git facts.
-use common::{envlint, plain_tempdir as tempdir, transcript};
-
-fn write(dir: &std::path::Path, rel: &str, bytes: &[u8]) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    std::fs::write(path, bytes).expect("write");
-}
+use common::{envlint, plain_tempdir as tempdir, transcript, write};
 
 #[test]
 fn hostile_inputs_do_not_stop_the_scan() {

@@ -33,6 +33,13 @@ pub fn plain_tempdir() -> tempfile::TempDir {
     tempfile::Builder::new().prefix("envlint-test-").tempdir().expect("tempdir")
 }
 
+/// Writes `contents` to `rel` under `dir`, creating the folders it needs.
+pub fn write(dir: &Path, rel: &str, contents: impl AsRef<[u8]>) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    std::fs::write(path, contents).expect("write");
+}
+
 /// Runs git in `dir` with a fixed identity; panics if it fails.
 pub fn git(dir: &Path, args: &[&str]) {
     let out = std::process::Command::new("git")
