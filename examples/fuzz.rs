@@ -5,7 +5,8 @@
 //! cargo run --release --example fuzz -- [--target NAME|all] [--seconds N] [--seed S] [--seeds DIR]... [--out DIR]
 //! ```
 //!
-//! Seeds come from `fixtures/` and any `--seeds` folder (the real-world corpus,
+//! Seeds come from `fixtures/`, `policies/` (the built-in and example YAML and Rego
+//! policies) and any `--seeds` folder (the real-world corpus,
 //! say). Failing inputs are written to `--out` (default `target/fuzz-failures/<target>/`);
 //! once fixed, copy them to `fixtures/fuzz/<target>/` so `cargo test` replays them.
 
@@ -41,7 +42,7 @@ fn collect(root: &Path, target: Target, out: &mut Vec<Vec<u8>>) {
 fn main() {
     let mut args = std::env::args().skip(1);
     let (mut targets, mut seconds, mut seed) = (Target::ALL.to_vec(), 60u64, 1u64);
-    let mut seed_dirs = vec![PathBuf::from("fixtures")];
+    let mut seed_dirs = vec![PathBuf::from("fixtures"), PathBuf::from("policies")];
     let mut out = PathBuf::from("target/fuzz-failures");
     while let Some(a) = args.next() {
         let mut value = || args.next().unwrap_or_else(|| panic!("{a} needs a value"));

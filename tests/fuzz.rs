@@ -7,11 +7,18 @@ mod common;
 
 use envlint::fuzz::{Harness, Target, fuzz};
 
-/// Every fixture file that seeds `target`: (path relative to `fixtures/`, bytes).
+/// Every file of `fixtures/` and `policies/` (the built-in and example policies, the
+/// only Rego files) that seeds `target`.
 fn seeds(target: Target) -> Vec<Vec<u8>> {
-    let root = common::repo().join("fixtures");
     let mut out = Vec::new();
-    let mut stack = vec![root.clone()];
+    for root in ["fixtures", "policies"].map(|d| common::repo().join(d)) {
+        seeds_under(&root, target, &mut out);
+    }
+    out
+}
+
+fn seeds_under(root: &std::path::Path, target: Target, out: &mut Vec<Vec<u8>>) {
+    let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
         let mut entries: Vec<_> =
             std::fs::read_dir(&dir).expect("read_dir").map(|e| e.expect("entry").path()).collect();
@@ -20,14 +27,13 @@ fn seeds(target: Target) -> Vec<Vec<u8>> {
             if path.is_dir() {
                 stack.push(path);
             } else if let Ok(bytes) = std::fs::read(&path) {
-                let rel = path.strip_prefix(&root).expect("under fixtures").to_string_lossy().replace('\\', "/");
+                let rel = path.strip_prefix(root).expect("under the root").to_string_lossy().replace('\\', "/");
                 if target.seeds_from(&rel) && bytes.len() < 64 * 1024 {
                     out.push(target.seed(&rel, &bytes));
                 }
             }
         }
     }
-    out
 }
 
 #[test]
