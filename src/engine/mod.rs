@@ -226,16 +226,6 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
     t.stop(Phase::Context, 0, 0);
 
     // 3. units with a reported file
-    let scanner = crate::secrets::Scanner::new(settings.secrets_allow.clone());
-    let shared = unit::Shared {
-        settings,
-        rules,
-        env_rules,
-        scanner: &scanner,
-        context: &context,
-        report: input.report,
-        run_rules: input.run_rules,
-    };
     let wanted: Vec<&context::Unit> = units
         .iter()
         .filter(|u| u.files.iter().chain(&u.context).any(|&i| input.report.includes(&candidates[i].file.rel)))
@@ -245,16 +235,32 @@ pub fn scan(input: &ScanInput<'_>, settings: &Settings, rules: &[Box<dyn Rule>])
     }
     context.set_readers(&wanted, &candidates);
     let t = stats::start();
-    let results: Vec<unit::UnitResult> = wanted
-        .par_iter()
-        .map(|u| {
-            let r = unit::run(u, &candidates, &shared);
-            if let Some(p) = input.progress {
-                p.done.fetch_add(u.files.len(), std::sync::atomic::Ordering::Relaxed);
-            }
-            r
-        })
-        .collect();
+    // The secret scanner's automata are built only when there is a file to scan
+    // (an empty or fully ignored tree starts faster).
+    let results: Vec<unit::UnitResult> = if wanted.is_empty() {
+        Vec::new()
+    } else {
+        let scanner = crate::secrets::Scanner::new(settings.secrets_allow.clone());
+        let shared = unit::Shared {
+            settings,
+            rules,
+            env_rules,
+            scanner: &scanner,
+            context: &context,
+            report: input.report,
+            run_rules: input.run_rules,
+        };
+        wanted
+            .par_iter()
+            .map(|u| {
+                let r = unit::run(u, &candidates, &shared);
+                if let Some(p) = input.progress {
+                    p.done.fetch_add(u.files.len(), std::sync::atomic::Ordering::Relaxed);
+                }
+                r
+            })
+            .collect()
+    };
     t.stop(Phase::Units, wanted.len() as u64, 0);
 
     let mut out = ScanOutput { warnings, ..ScanOutput::default() };
