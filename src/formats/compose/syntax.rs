@@ -17,6 +17,17 @@ pub fn interpolate(text: &str) -> Option<Cow<'_, str>> {
     interpolate_depth(text, 0).map(Cow::Owned)
 }
 
+/// The interpolated scalar of a long-syntax field: `Some(None)` when the field is
+/// absent, `None` when it is there but not known (not a scalar, or an interpolation
+/// without a default).
+#[allow(clippy::option_option)] // absent, unknown and known read as the callers chain `?` on them
+fn field(item: &Located<'_>, key: &str) -> Option<Option<String>> {
+    match item.get(key) {
+        None => Some(None),
+        Some(v) => Some(Some(interpolate(&v.scalar_text()?)?.into_owned())),
+    }
+}
+
 fn interpolate_depth(text: &str, depth: usize) -> Option<String> {
     if depth > 8 {
         return None;
@@ -95,12 +106,7 @@ impl Volume {
         if !item.is_map() {
             return None;
         }
-        let text = |k: &str| -> Option<Option<String>> {
-            match item.get(k) {
-                None => Some(None),
-                Some(v) => Some(Some(interpolate(&v.scalar_text()?)?.into_owned())),
-            }
-        };
+        let text = |k: &str| field(item, k);
         let target = text("target")?.or(text("destination")?)?;
         let source = text("source")?;
         let kind = text("type")?.unwrap_or_else(|| "volume".to_owned());
@@ -178,12 +184,7 @@ impl Port {
         if !item.is_map() {
             return None;
         }
-        let text = |k: &str| -> Option<Option<String>> {
-            match item.get(k) {
-                None => Some(None),
-                Some(v) => Some(Some(interpolate(&v.scalar_text()?)?.into_owned())),
-            }
-        };
+        let text = |k: &str| field(item, k);
         let target = text("target")??;
         Some(Port { host_ip: text("host_ip")?, published: text("published")?, target })
     }

@@ -1069,19 +1069,8 @@ impl<'t> Parser<'t> {
                     run = self.pos;
                 }
                 b'$' | b'%' => {
-                    let (n1, n2) = (self.b.get(i + 1).copied(), self.b.get(i + 2).copied());
-                    if n1 == Some(c) && n2 == Some(b'{') {
-                        let s = out.get_or_insert_with(String::new);
-                        s.push_str(self.slice(run, i));
-                        s.push(c as char);
-                        s.push('{');
-                        self.pos = i + 3;
-                        run = self.pos;
-                    } else if n1 == Some(b'{') {
-                        self.pos = i;
+                    if self.sigil(i, c, &mut out, &mut run) {
                         break;
-                    } else {
-                        self.pos = i + 1;
                     }
                 }
                 // A newline in a quoted string: Terraform rejects it, hcl-edit does not.
@@ -1239,6 +1228,28 @@ impl<'t> Parser<'t> {
         Ok(strip_end)
     }
 
+    /// At a `$` or `%` (`c`) at `i` in template text: `$${` / `%%{` is the literal
+    /// `${` / `%{` (decoded into `out`, the literal run restarting after it); `${` /
+    /// `%{` ends the literal (true, the position left on it); any other is literal.
+    #[inline]
+    fn sigil(&mut self, i: usize, c: u8, out: &mut Option<String>, run: &mut usize) -> bool {
+        let (n1, n2) = (self.b.get(i + 1).copied(), self.b.get(i + 2).copied());
+        if n1 == Some(c) && n2 == Some(b'{') {
+            let s = out.get_or_insert_with(String::new);
+            s.push_str(self.slice(*run, i));
+            s.push(c as char);
+            s.push('{');
+            self.pos = i + 3;
+            *run = self.pos;
+        } else if n1 == Some(b'{') {
+            self.pos = i;
+            return true;
+        } else {
+            self.pos = i + 1;
+        }
+        false
+    }
+
     /// Raw template text (no backslash escapes; `$${` and `%%{` decoded) up to `${`,
     /// `%{`, the end of input or, in a heredoc, the line ending before its closing line.
     fn raw_literal(&mut self, heredoc_delim: Option<&[u8]>) -> Cow<'t, str> {
@@ -1267,19 +1278,8 @@ impl<'t> Parser<'t> {
                 self.pos = i + 1;
                 continue;
             }
-            let (n1, n2) = (self.b.get(i + 1).copied(), self.b.get(i + 2).copied());
-            if n1 == Some(c) && n2 == Some(b'{') {
-                let s = out.get_or_insert_with(String::new);
-                s.push_str(self.slice(run, i));
-                s.push(c as char);
-                s.push('{');
-                self.pos = i + 3;
-                run = self.pos;
-            } else if n1 == Some(b'{') {
-                self.pos = i;
+            if self.sigil(i, c, &mut out, &mut run) {
                 break;
-            } else {
-                self.pos = i + 1;
             }
         }
         match out {
