@@ -160,7 +160,7 @@ pub fn build(
                     let dir = rel.rsplit_once('/').map_or("", |(d, _)| d);
                     for target in crate::formats::compose::env_files(doc) {
                         let joined = if dir.is_empty() { target.to_owned() } else { format!("{dir}/{target}") };
-                        if let Some(path) = normalize(&joined) {
+                        if let Some(path) = crate::repo::normalize(&joined) {
                             cx.env_file_of.entry(path).or_default().push((rel.clone(), l.env.env.clone()));
                         }
                     }
@@ -332,7 +332,7 @@ fn gitlab_includes(root: Option<&Node>, index: &HashMap<String, usize>, candidat
             if let Some(re) = gitlab_wildcard(path) {
                 out.extend((0..candidates.len()).filter(|&i| re.is_match(&candidates[i].file.rel)));
             }
-        } else if let Some(&i) = normalize(path).and_then(|p| index.get(&p)) {
+        } else if let Some(&i) = crate::repo::normalize(path).and_then(|p| index.get(&p)) {
             out.push(i);
         }
     }
@@ -393,25 +393,8 @@ fn units(candidates: &[Candidate], includes: &BTreeMap<usize, Vec<usize>>) -> Ve
     out
 }
 
-/// Resolves `.` and `..` in a `/`-separated relative path; `None` if it leaves the root.
-pub fn normalize(path: &str) -> Option<String> {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::normalize;
-
     #[test]
     fn gitlab_wildcards() {
         let cases: &[(&str, &str, bool)] = &[
@@ -427,20 +410,6 @@ mod tests {
         for &(pattern, path, want) in cases {
             let re = super::gitlab_wildcard(pattern).expect("compiles");
             assert_eq!(re.is_match(path), want, "{pattern} {path}");
-        }
-    }
-
-    #[test]
-    fn normalize_paths() {
-        let cases: &[(&str, Option<&str>)] = &[
-            ("a/./b/.env", Some("a/b/.env")),
-            ("deploy/../services/.env", Some("services/.env")),
-            ("./.env", Some(".env")),
-            ("a//b", Some("a/b")),
-            ("../outside/.env", None),
-        ];
-        for &(input, want) in cases {
-            assert_eq!(normalize(input).as_deref(), want, "{input}");
         }
     }
 }

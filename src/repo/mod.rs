@@ -46,6 +46,21 @@ pub fn rel_path(path: &Path, root: &Path) -> String {
     out
 }
 
+/// Resolves `.` and `..` in a `/`-separated relative path; `None` if it leaves the root.
+pub fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
 /// A file name for display: UTF-8 as is, each byte of invalid UTF-8 as `\xNN`, so
 /// two different names never display the same.
 pub fn display_bytes(bytes: &[u8]) -> String {
@@ -137,5 +152,19 @@ mod tests {
         assert_eq!(display_bytes(b"caf\xe9.env"), "caf\\xE9.env");
         assert_ne!(display_bytes(b"a\xff"), display_bytes(b"a\xfe"));
         assert_eq!(display_bytes("naïve".as_bytes()), "naïve");
+    }
+
+    #[test]
+    fn normalize_paths() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("a/./b/.env", Some("a/b/.env")),
+            ("deploy/../services/.env", Some("services/.env")),
+            ("./.env", Some(".env")),
+            ("a//b", Some("a/b")),
+            ("../outside/.env", None),
+        ];
+        for &(input, want) in cases {
+            assert_eq!(normalize(input).as_deref(), want, "{input}");
+        }
     }
 }

@@ -229,23 +229,8 @@ fn includes(files: &[UnitFile], f: FileRef) -> Vec<FileRef> {
 pub fn find_relative(files: &[UnitFile], from: FileRef, path: &str) -> Option<FileRef> {
     let dir = dir_of(&files[from as usize].source.path);
     let joined = if dir.is_empty() || path.starts_with('/') { path.to_owned() } else { format!("{dir}/{path}") };
-    let want = normalize(&joined)?;
+    let want = crate::repo::normalize(&joined)?;
     files.iter().position(|u| *u.source.path == *want).map(|i| i as FileRef)
-}
-
-/// Resolves `.` and `..` in a `/`-separated relative path; `None` if it leaves the root.
-fn normalize(path: &str) -> Option<String> {
-    let mut parts: Vec<&str> = Vec::new();
-    for part in path.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
 }
 
 /// A service's own configuration with what it `extends:` merged under it.

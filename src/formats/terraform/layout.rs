@@ -46,17 +46,7 @@ pub fn resolve_source(dir: &str, source: &str) -> Option<String> {
     }
     let path = source.split(['?', '#']).next().unwrap_or(source).replace("//", "/");
     let joined = if dir.is_empty() { path } else { format!("{dir}/{path}") };
-    let mut parts: Vec<&str> = Vec::new();
-    for part in joined.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
+    crate::repo::normalize(&joined)
 }
 
 /// The `terraform { source }` of a terragrunt document, as a path relative to its
